@@ -1,0 +1,47 @@
+# msdw: `make run` runs the pipeline on a synthetic inbox, `make test` runs the tests. Both set everything up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+INBOX ?= data/inbox
+WAREHOUSE ?= data/warehouse
+DEMO_START ?= 2019-01
+DEMO_END ?= 2019-06
+DEMO_SCALE ?= 0.05
+
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: run test lint bench clean setup
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(INBOX): | $(VENV)/.installed
+	$(BIN)/msdw generate --inbox $(INBOX) --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --seed 1
+
+run: $(VENV)/.installed | $(INBOX)
+	$(BIN)/msdw run --inbox $(INBOX) --warehouse $(WAREHOUSE)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check include dags tests bench
+	$(BIN)/ruff format --check include dags tests bench
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf data $(VENV)

@@ -1,0 +1,87 @@
+"""Where things live inside a warehouse folder (warehouse.md, "Zones inside the warehouse folder")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_INBOX = "data/inbox"
+DEFAULT_WAREHOUSE = "data/warehouse"
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | os.PathLike[str]) -> Warehouse:
+        return cls(Path(root).expanduser().resolve())
+
+    @property
+    def archive(self) -> Path:
+        """Every file ever received, by SHA-256 (owner-only)."""
+        return self.root / "archive"
+
+    @property
+    def raw(self) -> Path:
+        """Accepted return versions as typed, pseudonymised Parquet: ``raw/<table>/<month>/<submitter>__v<n>__<sha>``."""
+        return self.root / "raw"
+
+    @property
+    def ledger_db(self) -> Path:
+        """The audit ledger of every file and return version (DuckDB)."""
+        return self.root / "ledger.duckdb"
+
+    @property
+    def ledger_export(self) -> Path:
+        """A Parquet copy of the return versions in the ledger, read by dbt."""
+        return self.raw / "_ledger" / "return_versions.parquet"
+
+    @property
+    def build_db(self) -> Path:
+        """Where dbt builds staging, intermediate and mart models."""
+        return self.root / "build.duckdb"
+
+    @property
+    def marts(self) -> Path:
+        """The published database, replaced atomically after the mart gate passes."""
+        return self.root / "marts.duckdb"
+
+    @property
+    def open_data(self) -> Path:
+        return self.root / "open_data"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.root / "data_docs"
+
+    @property
+    def dbt_docs(self) -> Path:
+        return self.root / "dbt_docs"
+
+    @property
+    def gx(self) -> Path:
+        """Great Expectations' file context: validation results kept between runs."""
+        return self.root / "gx"
+
+    @property
+    def key_file(self) -> Path:
+        """The local pseudonym key, created with mode 0600 when ``MSDW_PSEUDONYM_KEY`` is not set."""
+        return self.root / "pseudonym.key"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.root / "airflow"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
+    def ensure(self) -> Warehouse:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.archive.mkdir(mode=0o700, exist_ok=True)
+        self.archive.chmod(0o700)
+        self.raw.mkdir(exist_ok=True)
+        self.tmp.mkdir(exist_ok=True)
+        return self
