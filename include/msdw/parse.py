@@ -1,0 +1,473 @@
+"""Parsers: one return file in, typed and pseudonymised tables out, with errors and warnings naming row and column.
+
+Reading is format-specific (CSV through Arrow's multi-threaded reader, workbooks through openpyxl, JSON Lines line by
+line); everything after is the same for every source: the text columns go through one DuckDB query that types each
+value with :mod:`msdw.normalise` and replaces personal data by pseudonyms with :mod:`msdw.pseudonymise`. Names and
+dates of birth exist only in memory, in the text columns, and never in what this module returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from msdw import normalise, pseudonymise, reference
+from msdw.raw import DUCKDB_TYPES
+from msdw.returns import Identified, Issue, ReturnIdentity, identify
+from msdw.sources.spec import ColumnType, FileKind, SumsTo, Table
+
+MAX_EXAMPLES = 5  # rows named per problem column in an error message
+
+
+@dataclass
+class ParsedReturn:
+    identity: ReturnIdentity
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(t.num_rows for t in self.tables.values())
+
+
+class ParseFailure(Exception):
+    """Raised inside a reader; becomes an error of the return."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.row, self.column = message, row, column
+
+
+@dataclass
+class TextTable:
+    """A table as received: every cell text or None, plus the row each record came from."""
+
+    columns: dict[str, list[str | None]] | pa.Table
+    rows: list[int] | pa.Array
+    headers: list[str]  # as received, normalised
+
+
+def header_name(text: str) -> str:
+    """Column names match case-insensitively, ignoring surrounding spaces; inner spaces and hyphens read as ``_``."""
+    return re.sub(r"[\s\-]+", "_", str(text).strip().lower())
+
+
+# --- decoding -------------------------------------------------------------------------------------------------
+
+
+def decode(content: bytes) -> str:
+    """UTF-8 with or without a byte-order mark, or Windows-1252."""
+    if not content.strip():
+        raise ParseFailure("the file is empty: expected a header row")
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:4096]:
+        raise ParseFailure("the file is UTF-16 or binary, not text: save it as UTF-8 (or Windows-1252) and resend")
+    if content.startswith(b"\xef\xbb\xbf"):
+        content = content[3:]
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ParseFailure(
+            f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start}): save it as UTF-8 and resend"
+        ) from exc
+
+
+# --- readers --------------------------------------------------------------------------------------------------
+
+
+def read_csv(content: bytes) -> TextTable:
+    text = decode(content)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    header_cells = next(iter(_csv_rows(first_line)), [])
+    headers = [header_name(h) for h in header_cells]
+    if not any(headers):
+        raise ParseFailure("the first line holds no column names", row=1)
+    bad_rows: list[tuple[int, int, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_rows.append((row.number or 0, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(headers))]
+    data = text.encode("utf-8")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise ParseFailure(f"not a readable CSV file: {str(exc).splitlines()[0]}") from exc
+    if bad_rows:
+        number, expected, actual = bad_rows[0]
+        more = f" (and {len(bad_rows) - 1} more rows)" if len(bad_rows) > 1 else ""
+        raise ParseFailure(f"expected {expected} cells, found {actual}{more}", row=number or None)
+    table = table.rename_columns(headers)
+    rows = pa.array(range(2, table.num_rows + 2), type=pa.int32())
+    return TextTable(table, rows, headers)
+
+
+def _csv_rows(text: str) -> Iterable[list[str]]:
+    import csv
+
+    return csv.reader(io.StringIO(text))
+
+
+def read_jsonl(content: bytes, table: Table) -> TextTable:
+    text = decode(content)
+    columns: dict[str, list[str | None]] = {c.name: [] for c in table.columns}
+    rows: list[int] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ParseFailure(f"not valid JSON: {exc.msg} at character {exc.pos + 1}", row=number) from exc
+        if not isinstance(obj, dict):
+            raise ParseFailure("each line must hold one JSON object", row=number)
+        seen.update(_json_keys(obj))
+        for col in table.columns:
+            columns[col.name].append(_json_text(_json_get(obj, col.json_path or col.name)))
+        rows.append(number)
+    if not rows:
+        raise ParseFailure("the file holds no JSON objects")
+    headers = [c.name for c in table.columns if (c.json_path or c.name) in seen]
+    headers += sorted(k for k in seen if k not in {c.json_path or c.name for c in table.columns} and k != "person")
+    return TextTable(columns, rows, headers)
+
+
+def _json_keys(obj: dict, prefix: str = "") -> Iterable[str]:
+    for key, value in obj.items():
+        yield prefix + key
+        if isinstance(value, dict):
+            yield from _json_keys(value, prefix + key + ".")
+
+
+def _json_get(obj: dict, path: str) -> object:
+    value: object = obj
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float | Decimal):
+        return format(value, "f") if isinstance(value, Decimal) else repr(value)
+    return str(value)
+
+
+def open_workbook(content: bytes):  # noqa: ANN201 - openpyxl Workbook
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise ParseFailure(f"not a readable .xlsx workbook ({type(exc).__name__}): resend it saved as .xlsx") from exc
+
+
+def read_cover(workbook, kind: FileKind) -> dict[str, str | None]:  # noqa: ANN001
+    if "Cover" not in workbook.sheetnames:
+        raise ParseFailure("the workbook has no 'Cover' sheet")
+    found: dict[str, str | None] = {}
+    labels = {header_name(label): name for label, name in kind.cover}
+    for row in workbook["Cover"].iter_rows(values_only=True):
+        if row and row[0] is not None and header_name(row[0]) in labels:
+            found[labels[header_name(row[0])]] = _cell_text(row[1] if len(row) > 1 else None)
+    return found
+
+
+def read_sheet(workbook, table: Table) -> tuple[TextTable, list[Issue]]:  # noqa: ANN001
+    """A table from its sheet: a title may stand above the header; a last ``Total`` row is checked and dropped."""
+    if table.sheet not in workbook.sheetnames:
+        raise ParseFailure(f"the workbook has no {table.sheet!r} sheet")
+    first = table.columns[0].name
+    headers: list[str] | None = None
+    data: list[tuple[int, tuple]] = []
+    for number, row in enumerate(workbook[table.sheet].iter_rows(values_only=True), start=1):
+        if headers is None:
+            if row and row[0] is not None and header_name(row[0]) == first:
+                headers = [header_name(h) if h is not None else "" for h in row]
+            continue
+        if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        data.append((number, row))
+    if headers is None:
+        raise ParseFailure(f"sheet {table.sheet}: no header row starting with {first!r}")
+    while headers and headers[-1] == "":
+        headers.pop()
+    warnings: list[Issue] = []
+    total: tuple[int, tuple] | None = None
+    if data and isinstance(data[-1][1][0], str) and data[-1][1][0].strip().lower().startswith("total"):
+        total = data.pop()
+    columns: dict[str, list[str | None]] = {h: [] for h in headers if h}
+    for _, row in data:
+        for i, h in enumerate(headers):
+            if h:
+                columns[h].append(_cell_text(row[i]) if i < len(row) else None)
+    rows = [number for number, _ in data]
+    if total is not None:
+        warnings.extend(_check_totals(table, headers, columns, total))
+    return TextTable(columns, rows, [h for h in headers if h]), warnings
+
+
+def _check_totals(
+    table: Table, headers: list[str], columns: dict[str, list[str | None]], total: tuple[int, tuple]
+) -> list[Issue]:
+    number, cells = total
+    issues = []
+    known = {c.name: c for c in table.columns}
+    for i, h in enumerate(headers):
+        col = known.get(h)
+        if col is None or col.type not in (ColumnType.INTEGER, ColumnType.MONEY) or i >= len(cells):
+            continue
+        stated = cells[i]
+        if stated is None or stated == "":
+            continue
+        try:
+            stated_value = Decimal(str(stated).replace("£", "").replace(",", "").strip())
+            summed = sum(Decimal(str(v).replace("£", "").replace(",", "").strip()) for v in columns[h] if v)
+        except ArithmeticError:
+            issues.append(Issue(table.sheet or table.name, "the Total row is not a number", number, h))
+            continue
+        if stated_value != summed:
+            issues.append(
+                Issue(table.sheet or table.name, f"Total row says {stated_value}, rows add up to {summed}", number, h)
+            )
+    return issues
+
+
+# --- typing and pseudonymising --------------------------------------------------------------------------------
+
+
+class Parser:
+    """Parses return files; holds one DuckDB connection with the look-ups and the pseudonym key installed."""
+
+    def __init__(self, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        self.con = con or duckdb.connect()
+        self.con.execute("set threads = 2")
+        normalise.install_lookups(self.con, reference.nationality_aliases())
+        pseudonymise.install_key(self.con, key)
+        self._force_codes = reference.force_codes()
+
+    def parse(self, relpath: str, content: bytes, identified: Identified | None = None) -> ParsedReturn:
+        identified = identified or identify(relpath)
+        result = ParsedReturn(identified.identity)
+        try:
+            self._parse_into(result, relpath, content, identified)
+        except ParseFailure as exc:
+            result.errors.append(Issue(relpath, exc.message, exc.row, exc.column))
+        if result.errors:
+            result.tables = {}
+        return result
+
+    def _parse_into(self, result: ParsedReturn, relpath: str, content: bytes, identified: Identified) -> None:
+        kind = identified.kind
+        if identified.identity.source == "police" and identified.identity.submitter not in self._force_codes:
+            raise ParseFailure(
+                f"unknown force or unit code {identified.identity.submitter!r} in the path: use a code from returns.md"
+            )
+        if kind.format == "csv":
+            for table in kind.tables:
+                self._type_table(result, relpath, table, read_csv(content))
+        elif kind.format == "jsonl":
+            for table in kind.tables:
+                self._type_table(result, relpath, table, read_jsonl(content, table))
+        elif kind.format == "xlsx":
+            workbook = open_workbook(content)
+            try:
+                cover = read_cover(workbook, kind)
+                self._check_cover(relpath, cover, identified.identity)
+                for table in kind.tables:
+                    text, warnings = read_sheet(workbook, table)
+                    result.warnings.extend(Issue(f"{relpath} [{w.file}]", w.message, w.row, w.column) for w in warnings)
+                    self._type_table(result, f"{relpath} [{table.sheet}]", table, text)
+            finally:
+                workbook.close()
+        else:  # pragma: no cover - descriptions only name the formats above
+            raise ParseFailure(f"unsupported format {kind.format}")
+
+    def _check_cover(self, relpath: str, cover: dict[str, str | None], identity: ReturnIdentity) -> None:
+        value = cover.get("reporting_month")
+        if value is None:
+            raise ParseFailure("the Cover sheet has no 'Reporting month'", column="Reporting month")
+        month = self.con.execute(f"select {normalise.date('?')}", [value]).fetchone()[0]
+        if month is None:
+            month_text = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*", value)
+            month = dt.date(int(month_text[1]), int(month_text[2]), 1) if month_text else None
+        if month is None:
+            raise ParseFailure(f"Cover: 'Reporting month' {value!r} is not a date", column="Reporting month")
+        if month.strftime("%Y-%m") != identity.month:
+            raise ParseFailure(
+                f"Cover: 'Reporting month' is {month:%Y-%m} but the file name says {identity.month}: "
+                "the content disagrees with its path",
+                column="Reporting month",
+            )
+
+    def _type_table(self, result: ParsedReturn, where: str, table: Table, text: TextTable) -> None:
+        known = {c.name for c in table.columns}
+        seen: set[str] = set()
+        for h in text.headers:
+            if h in seen:
+                raise ParseFailure(f"column {h!r} appears twice in the header", row=1, column=h)
+            seen.add(h)
+        for extra in [h for h in text.headers if h not in known]:
+            result.warnings.append(Issue(where, "unknown column ignored (kept in the archive)", column=extra))
+        missing = [c for c in table.required_columns if c not in seen]
+        if missing:
+            raise ParseFailure(
+                f"required column(s) missing: {', '.join(missing)}; found: {', '.join(text.headers)}",
+                row=1,
+                column=missing[0],
+            )
+        arrow = self._text_arrow(table, text, seen)
+        self.con.register("src", arrow)
+        try:
+            self._collect_parse_errors(result, where, table)
+            if result.errors:
+                return
+            typed = self.con.sql(self._typed_sql(table)).to_arrow_table()
+            self._collect_warnings(result, where, table, typed)
+        finally:
+            self.con.unregister("src")
+        result.tables[table.name] = typed
+
+    @staticmethod
+    def _text_arrow(table: Table, text: TextTable, present: set[str]) -> pa.Table:
+        n = len(text.rows)
+        arrays: dict[str, pa.Array] = {"_row": pa.array(text.rows, type=pa.int32())}
+        for col in table.columns:
+            if col.name in present:
+                values = text.columns[col.name]
+                arrays[col.name] = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else pa.array(
+                    values, type=pa.string()
+                )
+            else:
+                arrays[col.name] = pa.nulls(n, type=pa.string())
+        return pa.table(arrays)
+
+    def _collect_parse_errors(self, result: ParsedReturn, where: str, table: Table) -> None:
+        checks = [
+            f"select '{c.name}' as col, _row, {'null' if c.is_personal else _q(c.name)} as val from src "
+            f"where not {normalise.is_null(_q(c.name))} and ({normalise.typed(c, _q(c.name))}) is null"
+            for c in table.columns
+            if normalise.can_fail(c)
+        ]
+        if not checks:
+            return
+        sql = (
+            f"select col, list(_row order by _row)[1:{MAX_EXAMPLES}] as rows, list(val order by _row)[1:3] as vals,"
+            f" count(*) as n from ({' union all '.join(checks)}) group by col order by min(_row)"
+        )
+        for col, rows, vals, n in self.con.execute(sql).fetchall():
+            column = table.column(col)
+            shown = "withheld: personal data" if column.is_personal else ", ".join(repr(v) for v in vals)
+            rows_text = ", ".join(map(str, rows)) + (f" and {n - len(rows)} more" if n > len(rows) else "")
+            result.errors.append(
+                Issue(where, f"not a valid {_type_word(column.type)} ({shown}); rows {rows_text}", rows[0], col)
+            )
+
+    def _typed_sql(self, table: Table) -> str:
+        items = ["_row"]
+        for c in table.columns:
+            if not c.is_personal:
+                items.append(f"({normalise.typed(c, _q(c.name))})::{DUCKDB_TYPES[c.type]} as {_q(c.name)}")
+        if table.person is None:
+            return f"select {', '.join(items)} from src order by _row"
+        inner = ["_row"] + [
+            f"({normalise.typed(c, _q(c.name))})::{DUCKDB_TYPES[c.type]} as {_q(c.name)}" for c in table.columns
+        ]
+        identified_type = table.column(table.person.identified).type
+        person = pseudonymise.person_select(table.person, identified_type == ColumnType.TIMESTAMP)
+        outer = ["_row"] + [_q(c.name) for c in table.columns if not c.is_personal] + person
+        return f"select {', '.join(outer)} from (select {', '.join(inner)} from src) order by _row"
+
+    def _collect_warnings(self, result: ParsedReturn, where: str, table: Table, typed: pa.Table) -> None:
+        self.con.register("typed", typed)
+        try:
+            for col in table.columns:
+                if col.type == ColumnType.NATIONALITY:
+                    rows = self._rows_where(f"{col.name} = 'UNK'")
+                    if rows:
+                        result.warnings.append(_rows_issue(where, col.name, rows, "nationality not recognised: UNK"))
+            for rule in table.rules:
+                if isinstance(rule, SumsTo):
+                    cond = (
+                        f"{rule.column} is not null and {rule.total} is not null and "
+                        f"list_sum(list_transform({rule.column}, lambda e: e.suspects)) <> {rule.total}"
+                    )
+                    rows = self._rows_where(cond)
+                    if rows:
+                        result.warnings.append(
+                            _rows_issue(where, rule.column, rows, f"counts do not add up to {rule.total}")
+                        )
+        finally:
+            self.con.unregister("typed")
+
+    def _rows_where(self, condition: str) -> list[int]:
+        return [r[0] for r in self.con.execute(f"select _row from typed where {condition} order by _row").fetchall()]
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _rows_issue(where: str, column: str, rows: list[int], message: str) -> Issue:
+    listed = ", ".join(map(str, rows[:MAX_EXAMPLES])) + (f" and {len(rows) - MAX_EXAMPLES} more" if len(rows) > 5 else "")
+    return Issue(where, f"{message} (rows {listed})", rows[0], column)
+
+
+def _type_word(kind: ColumnType) -> str:
+    return {
+        ColumnType.INTEGER: "whole number",
+        ColumnType.DATE: "date (YYYY-MM-DD or DD/MM/YYYY)",
+        ColumnType.TIMESTAMP: "ISO 8601 time with offset",
+        ColumnType.BOOLEAN: "yes/no value (Y/N, Yes/No, TRUE/FALSE, 1/0)",
+        ColumnType.MONEY: "money amount",
+        ColumnType.NATIONALITY_COUNTS: "list of <nationality>:<count> entries",
+    }.get(kind, str(kind))
+
+
+def parse_return(relpath: str, content: bytes, key: bytes) -> ParsedReturn:
+    """Parse one file (path relative to the inbox) with a fresh :class:`Parser`."""
+    return Parser(key).parse(relpath, content)
