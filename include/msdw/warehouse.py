@@ -85,3 +85,8 @@ class Warehouse:
         self.raw.mkdir(exist_ok=True)
         self.tmp.mkdir(exist_ok=True)
         return self
+
+
+def configured(inbox: str = DEFAULT_INBOX, warehouse: str = DEFAULT_WAREHOUSE) -> tuple[str, str]:
+    """The inbox and warehouse set in the environment (``MSDW_INBOX``, ``MSDW_WAREHOUSE``), else the defaults."""
+    return os.environ.get("MSDW_INBOX", inbox), os.environ.get("MSDW_WAREHOUSE", warehouse)

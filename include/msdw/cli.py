@@ -1,0 +1,188 @@
+"""The ``msdw`` command: generate, run, status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from msdw.returns import MsdwError
+from msdw.warehouse import DEFAULT_INBOX, DEFAULT_WAREHOUSE, Warehouse
+
+EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except MsdwError as exc:
+        print(f"msdw: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("msdw: interrupted; run the same command again to resume (nothing accepted is lost)", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="msdw", description="The modern slavery data warehouse.")
+    sub = parser.add_subparsers(dest="command")
+
+    gen = sub.add_parser("generate", help="write synthetic monthly returns into an inbox")
+    gen.add_argument("--inbox", default=DEFAULT_INBOX)
+    gen.add_argument("--start", required=True, help="first reporting month, YYYY-MM")
+    gen.add_argument("--end", required=True, help="last reporting month, YYYY-MM")
+    gen.add_argument("--scale", type=float, default=1.0, help="volume multiplier; 1 is national volume")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--truth", default=None, help="ground truth folder (default: truth/ beside the inbox)")
+    try:
+        from msdw.generate import add_arguments
+
+        add_arguments(gen)
+    except ImportError:
+        pass
+    gen.set_defaults(func=_generate)
+
+    run = sub.add_parser("run", help="ingest new returns, build, validate and publish the marts")
+    run.add_argument("--inbox", default=DEFAULT_INBOX, help="inbox folder or fsspec URL")
+    run.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
+    run.add_argument("--ingest-only", action="store_true", help="stop after ingestion")
+    run.set_defaults(func=_run)
+
+    status = sub.add_parser("status", help="show the state of returns and the last publish")
+    status.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
+    status.add_argument("--all", action="store_true", help="list every expected return, not only problems")
+    status.set_defaults(func=_status)
+    return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from msdw.generate import faults_from_args, generate
+
+    summary = generate(
+        Path(args.inbox),
+        args.start,
+        args.end,
+        scale=args.scale,
+        seed=args.seed,
+        truth=Path(args.truth) if args.truth else None,
+        faults=faults_from_args(args),
+    )
+    print(summary)
+    return 0
+
+
+def _inbox_arg(inbox: str) -> str:
+    if "://" in inbox:
+        return inbox
+    path = Path(inbox).expanduser().resolve()
+    if not path.is_dir():
+        raise MsdwError(f"inbox {inbox} does not exist: create it, or write a demo one with `msdw generate`")
+    return os.fspath(path)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from msdw.orchestrate import run_pipeline
+    from msdw.status import run_summary
+
+    inbox = _inbox_arg(args.inbox)
+    warehouse = Warehouse.at(args.warehouse).ensure()
+    started = time.monotonic()
+    print(f"msdw run: inbox {inbox}, warehouse {warehouse.root}")
+    run_id, outcomes = run_pipeline(warehouse, inbox, with_build=not args.ingest_only)
+    summary = run_summary(warehouse, run_id)
+    failed = [o for o in outcomes if o.failed_tasks]
+    _print_summary(summary)
+    build = next((o for o in outcomes if o.dag_id == "build_warehouse"), None)
+    code = EXIT_PUBLISHED
+    if failed:
+        for o in failed:
+            print(f"  {o.dag_id}: failed tasks {', '.join(o.failed_tasks)} (logs: {warehouse.airflow_home / 'logs'})")
+    if build is not None:
+        code = _report_publish(warehouse, build)
+    elif failed:
+        code = EXIT_BLOCKED
+    print(f"Finished in {time.monotonic() - started:.0f} s.")
+    return code
+
+
+def _report_publish(warehouse: Warehouse, build: object) -> int:
+    from msdw.publish import last_publish
+
+    returns = getattr(build, "returns", {})
+    gate = next((v for k, v in returns.items() if isinstance(v, dict) and "published" in v), None)
+    if gate and gate.get("published"):
+        print(f"Published: {warehouse.marts}")
+        info = last_publish(warehouse)
+        if info:
+            print("  tables: " + ", ".join(f"{t} {n}" for t, n in sorted(info.get("tables", {}).items())))
+        for label, path in (
+            ("Open data", warehouse.open_data),
+            ("Data Docs", warehouse.data_docs / "index.html"),
+            ("dbt docs", warehouse.dbt_docs / "index.html"),
+        ):
+            print(f"  {label}: {path}")
+        return EXIT_PUBLISHED
+    failures = (gate or {}).get("failures") or ["the build did not finish: see the failed tasks above"]
+    print("Blocked: the mart gate failed; the last good marts.duckdb is kept.")
+    for failure in failures[:50]:
+        print(f"  - {failure}")
+    return EXIT_BLOCKED
+
+
+def _print_summary(s: object) -> None:
+    print(
+        f"Returns: {s.accepted} accepted ({s.revised} revisions), {s.quarantined} quarantined, "
+        f"{s.duplicates} duplicates, {s.rejected} rejected; {s.late} late and {s.missing} missing overall; "
+        f"{s.rows} rows loaded."
+    )
+    for label, reasons in list(s.quarantine_reasons.items())[:20]:
+        print(f"  quarantined {label}:")
+        for reason in reasons[:5]:
+            print(f"    - {reason}")
+    if len(s.quarantine_reasons) > 20:
+        print(f"  ... and {len(s.quarantine_reasons) - 20} more (msdw status)")
+    for rejection in s.rejections[:20]:
+        print(f"  rejected {rejection}")
+
+
+def _status(args: argparse.Namespace) -> int:
+    from msdw.status import return_status
+
+    warehouse = Warehouse.at(args.warehouse)
+    if not warehouse.ledger_db.exists():
+        print(f"No warehouse at {warehouse.root}: run `msdw run --warehouse {args.warehouse}` first.")
+        return EXIT_USAGE
+    rows = return_status(warehouse)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row[4]] = counts.get(row[4], 0) + 1
+    print(f"Warehouse {warehouse.root}")
+    print("Returns: " + ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())))
+    for month, source, submitter, part, status, versions, errors in rows:
+        if args.all or status != "ACCEPTED":
+            line = f"  {month:%Y-%m} {source:<13} {submitter:<10} {part:<10} {status:<11} versions {versions}"
+            if status == "QUARANTINED" and errors:
+                line += f"  {errors[:200]}"
+            print(line)
+    try:
+        from msdw.publish import last_publish
+
+        info = last_publish(warehouse)
+    except ImportError:
+        info = None
+    if info:
+        print(f"Last publish: {info.get('published_at')} -> {warehouse.marts}")
+    else:
+        print("Last publish: none yet")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""Ingestion of one source: parse, validate and load every pending return version into the raw zone.
+
+Versions are processed in batches; each batch is parsed file by file (in bulk inside each file), then validated by
+one Great Expectations run per table over all of the batch's files, then written to the raw zone. A version is
+accepted or quarantined as a whole. A raw file is written (atomically) before its version is marked ACCEPTED, so a
+crash between the two leaves a PENDING version that the next run processes again, writing the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from msdw import raw
+from msdw.landing import archived
+from msdw.ledger import Ledger, Version
+from msdw.parse import ParsedReturn, Parser
+from msdw.pseudonymise import load_key
+from msdw.returns import Issue, identify
+from msdw.sources import Source, Table, table
+from msdw.sources.spec import UniqueWithin
+from msdw.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+BATCH = 200  # return versions validated together
+
+
+@dataclass
+class IngestResult:
+    source: str
+    accepted: list[str] = field(default_factory=list)
+    quarantined: dict[str, list[str]] = field(default_factory=dict)
+    rows: int = 0
+    warnings: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.accepted)
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "accepted": self.accepted,
+            "quarantined": self.quarantined,
+            "rows": self.rows,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class _Work:
+    version: Version
+    parsed: ParsedReturn
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.version.original_path} (v{self.version.version})"
+
+
+def ingest_source(
+    source: Source, warehouse: Warehouse, progress: Callable[[int, int], None] | None = None
+) -> IngestResult:
+    """Process every PENDING version of ``source``; returns what was accepted and quarantined."""
+    ledger = Ledger(warehouse.ledger_db)
+    pending = ledger.pending(source.name)
+    result = IngestResult(source.name)
+    if not pending:
+        ledger.export_versions(warehouse.ledger_export)
+        return result
+    parser = Parser(load_key(warehouse.key_file))
+    for start in range(0, len(pending), BATCH):
+        batch = [_parse(parser, warehouse, v) for v in pending[start : start + BATCH]]
+        _validate(batch)
+        _check_unique_across_returns(parser.con, warehouse, batch)
+        for work in batch:
+            _store(ledger, warehouse, work, result)
+        if progress:
+            progress(min(start + BATCH, len(pending)), len(pending))
+    ledger.export_versions(warehouse.ledger_export)
+    return result
+
+
+def _parse(parser: Parser, warehouse: Warehouse, version: Version) -> _Work:
+    content = archived(warehouse, version.sha256)
+    parsed = parser.parse(version.original_path, content, identify(version.original_path))
+    work = _Work(version, parsed)
+    if not parsed.errors:
+        for name, typed in parsed.tables.items():
+            work.tables[name] = _with_metadata(typed, version)
+    return work
+
+
+def _with_metadata(typed: pa.Table, version: Version) -> pa.Table:
+    """Put the metadata columns of :data:`msdw.raw.METADATA_COLUMNS` in front of the typed columns."""
+    n = typed.num_rows
+    identity = version.identity
+    columns = {
+        "_sha256": pa.array([version.sha256] * n, pa.string()),
+        "_source": pa.array([identity.source] * n, pa.string()),
+        "_submitter": pa.array([identity.submitter] * n, pa.string()),
+        "_month": pa.array([identity.month_start] * n, pa.date32()),
+        "_part": pa.array([identity.part] * n, pa.string()),
+        "_version": pa.array([version.version] * n, pa.int32()),
+        "_received_at": pa.array([version.received_at] * n, pa.timestamp("us")),
+        "_row": typed.column("_row"),
+    }
+    for name in typed.column_names:
+        if name != "_row":
+            columns[name] = typed.column(name)
+    return pa.table(columns)
+
+
+def _validate(batch: list[_Work]) -> None:
+    """One Great Expectations validation per table over every parsed file of the batch."""
+    from msdw.validate import validate_table
+
+    by_table: dict[str, list[_Work]] = defaultdict(list)
+    for work in batch:
+        for name in work.tables:
+            by_table[name].append(work)
+    for name, works in by_table.items():
+        frames = [w.tables[name] for w in works if w.tables[name].num_rows]
+        if not frames:
+            continue
+        combined = pa.concat_tables(frames, promote_options="permissive")
+        failures = validate_table(table(name), combined.to_pandas())
+        for work in works:
+            for failure in failures.get(work.version.sha256, []):
+                where = f"{work.version.original_path}" + (f" [{table(name).sheet}]" if table(name).sheet else "")
+                work.parsed.errors.append(Issue(where, failure.message, _first(failure.rows), failure.column))
+
+
+def _first(rows: list[int]) -> int | None:
+    return rows[0] if rows else None
+
+
+def _check_unique_across_returns(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, batch: list[_Work]) -> None:
+    """``UniqueWithin(scope='submitter')``: a ref may not appear in another return of the same submitter."""
+    for work in batch:
+        if work.parsed.errors:
+            continue
+        for name, typed in work.tables.items():
+            for rule in table(name).rules:
+                if not (isinstance(rule, UniqueWithin) and rule.scope == "submitter") or not typed.num_rows:
+                    continue
+                files = _other_returns(warehouse, name, work.version)
+                if not files:
+                    continue
+                cols = ", ".join(f'"{c}"' for c in rule.columns)
+                con.register("new_rows", typed)
+                try:
+                    clashes = con.execute(
+                        f"select n._row, n.{cols}, o._month from new_rows n join ("
+                        f"  select {cols}, _month from read_parquet(?)) o using ({cols}) order by n._row limit 5",
+                        [files],
+                    ).fetchall()
+                finally:
+                    con.unregister("new_rows")
+                for row, ref, month in clashes:
+                    work.parsed.errors.append(
+                        Issue(
+                            work.version.original_path,
+                            f"{rule.columns[0]} {ref!r} was already reported in {month:%Y-%m}: refs must be unique "
+                            "across every return of the submitter",
+                            row,
+                            rule.columns[0],
+                        )
+                    )
+
+
+def _other_returns(warehouse: Warehouse, name: str, version: Version) -> list[str]:
+    """The latest raw file of every other return of the same submitter."""
+    latest: dict[str, tuple[int, str]] = {}
+    folder = warehouse.raw / name
+    if not folder.exists():
+        return []
+    for path in folder.glob(f"*/{version.identity.submitter}__v*__*.parquet"):
+        month = path.parent.name
+        if month == version.identity.month:
+            continue
+        number = int(path.name.split("__")[1][1:])
+        if month not in latest or number > latest[month][0]:
+            latest[month] = (number, os.fspath(path))
+    return [p for _, p in latest.values()]
+
+
+def _store(ledger: Ledger, warehouse: Warehouse, work: _Work, result: IngestResult) -> None:
+    parsed, version = work.parsed, work.version
+    warnings = [str(w) for w in parsed.warnings]
+    if parsed.errors:
+        errors = [str(e) for e in parsed.errors]
+        ledger.finish(version, "QUARANTINED", 0, warnings, errors)
+        result.quarantined[work.label] = errors
+        log.warning("%s quarantined: %s", work.label, "; ".join(errors[:3]))
+        return
+    rows = 0
+    for name, typed in work.tables.items():
+        target = raw.version_path(
+            warehouse.raw, name, version.identity.month, version.identity.submitter, version.version, version.sha256
+        )
+        _write_parquet(typed, target, table(name))
+        rows += typed.num_rows
+    ledger.finish(version, "ACCEPTED", rows, warnings, [])
+    result.accepted.append(work.label)
+    result.rows += rows
+    result.warnings += len(warnings)
+
+
+def _write_parquet(typed: pa.Table, target: os.PathLike[str], description: Table) -> None:
+    from pathlib import Path
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    pq.write_table(typed, tmp, compression="zstd")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
