@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
+from msdw.reference import normalise_alias_sql
 from msdw.sources import codes
 from msdw.sources.spec import Column, ColumnType
 
@@ -24,14 +25,22 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(_quote(v) for v in values)
 
 
+WHITESPACE = " \t\r\n\u00a0"
+
+
+def trim(x: str) -> str:
+    """Strip spaces, tabs, line breaks and no-break spaces around a value."""
+    return f"trim({x}, {_quote(WHITESPACE)})"
+
+
 def is_null(x: str) -> str:
     """True where the cell is empty or one of the null words (``NULL``, ``N/A``, ``-``)."""
-    return f"(coalesce(upper(trim({x})), '') in ({_in_list(codes.NULL_STRINGS)}))"
+    return f"(coalesce(upper({trim(x)}), '') in ({_in_list(codes.NULL_STRINGS)}))"
 
 
 def clean(x: str) -> str:
     """The trimmed cell, or NULL for the null words."""
-    return f"(case when {is_null(x)} then null else trim({x}) end)"
+    return f"(case when {is_null(x)} then null else {trim(x)} end)"
 
 
 def text(x: str) -> str:
@@ -85,19 +94,11 @@ def code(x: str, aliases: dict[str, str] | None = None) -> str:
     return f"(case {c} {cases} else {c} end)"
 
 
-def alias_key(x: str) -> str:
-    """The look-up key of a nationality spelling; equal to :func:`msdw.reference.normalise_alias`."""
-    return (
-        f"regexp_replace(regexp_replace(replace(upper(trim({x})), '&', 'AND'), '[.''’]', '', 'g'),"
-        f" '\\s+', ' ', 'g')"
-    )
-
-
 def nationality(x: str) -> str:
     c = clean(x)
     return (
         f"(case when {c} is null then null"
-        f" else coalesce(getvariable('nationality_map')[{alias_key(c)}], '{codes.UNKNOWN_NATIONALITY}') end)"
+        f" else coalesce(getvariable('nationality_map')[{normalise_alias_sql(c)}], '{codes.UNKNOWN_NATIONALITY}') end)"
     )
 
 

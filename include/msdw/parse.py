@@ -117,11 +117,23 @@ def read_csv(content: bytes) -> TextTable:
         raise ParseFailure(f"not a readable CSV file: {str(exc).splitlines()[0]}") from exc
     if bad_rows:
         number, expected, actual = bad_rows[0]
+        number = number or _first_ragged_row(text, expected)
         more = f" (and {len(bad_rows) - 1} more rows)" if len(bad_rows) > 1 else ""
         raise ParseFailure(f"expected {expected} cells, found {actual}{more}", row=number or None)
     table = table.rename_columns(headers)
     rows = pa.array(range(2, table.num_rows + 2), type=pa.int32())
     return TextTable(table, rows, headers)
+
+
+def _first_ragged_row(text: str, expected: int) -> int | None:
+    """The line of the first record whose cell count is not ``expected`` (Arrow does not always say)."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text))
+    for cells in reader:
+        if len(cells) != expected and reader.line_num > 1:
+            return reader.line_num
+    return None
 
 
 def _csv_rows(text: str) -> Iterable[list[str]]:
@@ -331,7 +343,7 @@ class Parser:
         value = cover.get("reporting_month")
         if value is None:
             raise ParseFailure("the Cover sheet has no 'Reporting month'", column="Reporting month")
-        month = self.con.execute(f"select {normalise.date('?')}", [value]).fetchone()[0]
+        month = self.con.execute(f"select {normalise.date('$1')}", [value]).fetchall()[0][0]
         if month is None:
             month_text = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*", value)
             month = dt.date(int(month_text[1]), int(month_text[2]), 1) if month_text else None
