@@ -19,7 +19,7 @@ def raw_asset(source: str) -> Asset:
     return Asset(f"msdw://raw/{source}")
 
 
-def make_ingest_dag(source: Source):  # noqa: ANN201 - the DAG object
+def make_ingest_dag(source: Source):
     inbox_default, warehouse_default = configured(DEFAULT_INBOX, DEFAULT_WAREHOUSE)
 
     @dag(

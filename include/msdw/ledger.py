@@ -160,7 +160,8 @@ class Ledger:
         with self.connect(read_only=True) as con:
             rows = con.execute(
                 "select source, submitter, strftime(month, '%Y-%m'), part, version, sha256, original_path, received_at,"
-                " status from versions where source = ? and status = 'PENDING' order by received_at, return_key, version",
+                " status from versions where source = ? and status = 'PENDING'"
+                " order by received_at, return_key, version",
                 [source],
             ).fetchall()
         return [Version(ReturnIdentity(r[0], r[1], r[2], r[3]), r[4], r[5], r[6], r[7], r[8]) for r in rows]

@@ -110,7 +110,9 @@ def read_csv(content: bytes) -> TextTable:
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -209,7 +211,7 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def open_workbook(content: bytes):  # noqa: ANN201 - openpyxl Workbook
+def open_workbook(content: bytes):
     import openpyxl
 
     try:
@@ -218,7 +220,7 @@ def open_workbook(content: bytes):  # noqa: ANN201 - openpyxl Workbook
         raise ParseFailure(f"not a readable .xlsx workbook ({type(exc).__name__}): resend it saved as .xlsx") from exc
 
 
-def read_cover(workbook, kind: FileKind) -> dict[str, str | None]:  # noqa: ANN001
+def read_cover(workbook, kind: FileKind) -> dict[str, str | None]:
     if "Cover" not in workbook.sheetnames:
         raise ParseFailure("the workbook has no 'Cover' sheet")
     found: dict[str, str | None] = {}
@@ -229,7 +231,7 @@ def read_cover(workbook, kind: FileKind) -> dict[str, str | None]:  # noqa: ANN0
     return found
 
 
-def read_sheet(workbook, table: Table) -> tuple[TextTable, list[Issue]]:  # noqa: ANN001
+def read_sheet(workbook, table: Table) -> tuple[TextTable, list[Issue]]:
     """A table from its sheet: a title may stand above the header; a last ``Total`` row is checked and dropped."""
     if table.sheet not in workbook.sheetnames:
         raise ParseFailure(f"the workbook has no {table.sheet!r} sheet")
@@ -391,8 +393,10 @@ class Parser:
         for col in table.columns:
             if col.name in present:
                 values = text.columns[col.name]
-                arrays[col.name] = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else pa.array(
-                    values, type=pa.string()
+                arrays[col.name] = (
+                    values.combine_chunks()
+                    if isinstance(values, pa.ChunkedArray)
+                    else pa.array(values, type=pa.string())
                 )
             else:
                 arrays[col.name] = pa.nulls(n, type=pa.string())
@@ -465,7 +469,9 @@ def _q(name: str) -> str:
 
 
 def _rows_issue(where: str, column: str, rows: list[int], message: str) -> Issue:
-    listed = ", ".join(map(str, rows[:MAX_EXAMPLES])) + (f" and {len(rows) - MAX_EXAMPLES} more" if len(rows) > 5 else "")
+    listed = ", ".join(map(str, rows[:MAX_EXAMPLES])) + (
+        f" and {len(rows) - MAX_EXAMPLES} more" if len(rows) > 5 else ""
+    )
     return Issue(where, f"{message} (rows {listed})", rows[0], column)
 
 

@@ -11,6 +11,7 @@ The key comes from ``MSDW_PSEUDONYM_KEY`` or, when unset, from a key file in the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -39,7 +40,9 @@ def load_key(key_file: Path) -> bytes:
     env = os.environ.get(KEY_ENV)
     if env:
         if len(env) < 16:
-            raise PseudonymKeyError(f"{KEY_ENV} is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`)")
+            raise PseudonymKeyError(
+                f"{KEY_ENV} is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`)"
+            )
         return env.encode()
     if key_file.exists():
         if key_file.stat().st_mode & 0o077:
@@ -67,10 +70,8 @@ def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     padded = key.ljust(BLOCK, b"\0")
     con.execute("set variable hmac_ipad = ?::blob", [bytes(b ^ 0x36 for b in padded)])
     con.execute("set variable hmac_opad = ?::blob", [bytes(b ^ 0x5C for b in padded)])
-    try:
+    with contextlib.suppress(duckdb.CatalogException):  # already installed on this connection
         con.create_function("msdw_phonetic", _phonetic_arrow, [str], str, type="arrow")
-    except duckdb.CatalogException:
-        pass  # already installed on this connection
 
 
 @functools.lru_cache(maxsize=200_000)

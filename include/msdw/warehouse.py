@@ -25,7 +25,7 @@ class Warehouse:
 
     @property
     def raw(self) -> Path:
-        """Accepted return versions as typed, pseudonymised Parquet: ``raw/<table>/<month>/<submitter>__v<n>__<sha>``."""
+        """Accepted return versions, typed and pseudonymised: ``raw/<table>/<month>/<submitter>__v<n>__<sha>``."""
         return self.root / "raw"
 
     @property

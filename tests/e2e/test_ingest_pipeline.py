@@ -46,7 +46,7 @@ def test_dag_integrity() -> None:
         assert [t.task_id for t in bag.dags[dag_id].topological_sort()] == ["land", "load", "announce"]
 
 
-def test_every_file_gets_its_outcome(ingested) -> None:  # noqa: ANN001
+def test_every_file_gets_its_outcome(ingested) -> None:
     _, warehouse, expected, stdout = ingested
     with Ledger(warehouse.ledger_db).connect(read_only=True) as con:
         versions = dict(con.execute("select original_path, status from versions").fetchall())
@@ -71,14 +71,14 @@ def test_every_file_gets_its_outcome(ingested) -> None:  # noqa: ANN001
         ("glaa/GLAA_2018-03.xlsx", "Reporting month"),
     ],
 )
-def test_quarantine_reasons_name_file_row_and_column(ingested, path: str, words: str) -> None:  # noqa: ANN001
+def test_quarantine_reasons_name_file_row_and_column(ingested, path: str, words: str) -> None:
     _, warehouse, _, _ = ingested
     with Ledger(warehouse.ledger_db).connect(read_only=True) as con:
         (errors,) = con.execute("select errors from versions where original_path = ?", [path]).fetchall()[0]
     assert path in errors and words in errors
 
 
-def test_accepted_rows_reach_the_raw_zone(ingested) -> None:  # noqa: ANN001
+def test_accepted_rows_reach_the_raw_zone(ingested) -> None:
     _, warehouse, _, _ = ingested
     con = duckdb.connect()
     victims = con.execute(
@@ -110,7 +110,7 @@ def _text_of_every_store(warehouse: Warehouse) -> str:
     return "\n".join(texts).upper()
 
 
-def test_no_name_or_date_of_birth_outside_the_archive(ingested) -> None:  # noqa: ANN001
+def test_no_name_or_date_of_birth_outside_the_archive(ingested) -> None:
     _, warehouse, _, _ = ingested
     text = _text_of_every_store(warehouse)
     assert "MET-V-1" in text  # the scan does read the stores
@@ -118,7 +118,7 @@ def test_no_name_or_date_of_birth_outside_the_archive(ingested) -> None:  # noqa
         assert secret.upper() not in text, secret
 
 
-def test_running_again_changes_nothing(ingested) -> None:  # noqa: ANN001
+def test_running_again_changes_nothing(ingested) -> None:
     inbox, warehouse, _, _ = ingested
 
     def state() -> tuple[list, dict[str, str]]:

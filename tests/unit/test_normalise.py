@@ -100,7 +100,9 @@ def test_timestamps_to_utc(con: duckdb.DuckDBPyConnection, text: str, expected: 
 @settings(max_examples=80, deadline=None)
 @given(st.data())
 def test_nationality_any_spelling_any_case(con: duckdb.DuckDBPyConnection, data: st.DataObject) -> None:
-    nationality = data.draw(st.sampled_from(sorted(reference.nationalities().values(), key=lambda n: n.nationality_code)))
+    nationality = data.draw(
+        st.sampled_from(sorted(reference.nationalities().values(), key=lambda n: n.nationality_code))
+    )
     spelling = data.draw(st.sampled_from(sorted(nationality.spellings)))
     text = data.draw(spaces) + any_case(data.draw, spelling) + data.draw(spaces)
     assert value(con, normalise.nationality("$1"), text) == nationality.nationality_code

@@ -23,11 +23,11 @@ def as_bytes(content: str | bytes) -> bytes:
     return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
-def parse(parser: Parser, path: str, content: str | bytes):  # noqa: ANN201
+def parse(parser: Parser, path: str, content: str | bytes):
     return parser.parse(path, as_bytes(content))
 
 
-def rows(result, table: str) -> list[dict]:  # noqa: ANN001
+def rows(result, table: str) -> list[dict]:
     return result.tables[table].to_pylist()
 
 
