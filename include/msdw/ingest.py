@@ -26,7 +26,7 @@ from msdw.parse import ParsedReturn, Parser
 from msdw.pseudonymise import load_key
 from msdw.returns import Issue, identify
 from msdw.sources import Source, Table, table
-from msdw.sources.spec import UniqueWithin
+from msdw.sources.spec import Dropped, UniqueWithin
 from msdw.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ def ingest_source(
         batch = [_parse(parser, warehouse, v) for v in pending[start : start + BATCH]]
         _validate(batch)
         _check_unique_across_returns(parser.con, warehouse, batch)
+        _check_dropped(parser.con, warehouse, batch)
         for work in batch:
             _store(ledger, warehouse, work, result)
         if progress:
@@ -175,6 +176,62 @@ def _check_unique_across_returns(con: duckdb.DuckDBPyConnection, warehouse: Ware
                             rule.columns[0],
                         )
                     )
+
+
+def _check_dropped(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, batch: list[_Work]) -> None:
+    """:class:`~msdw.sources.spec.Dropped`: rows live last month that vanished without being closed (a warning)."""
+    in_batch = {
+        (name, w.version.identity.submitter, w.version.identity.month): typed
+        for w in batch
+        if not w.parsed.errors
+        for name, typed in w.tables.items()
+    }
+    for work in batch:
+        if work.parsed.errors:
+            continue
+        for name, typed in work.tables.items():
+            for rule in table(name).rules:
+                if not isinstance(rule, Dropped):
+                    continue
+                identity = work.version.identity
+                start = identity.month_start
+                previous = f"{start.year - (start.month == 1)}-{(start.month - 2) % 12 + 1:02d}"
+                before = in_batch.get((name, identity.submitter, previous)) or _latest_raw(
+                    warehouse, name, previous, identity.submitter
+                )
+                if before is None:
+                    continue
+                con.register("before_rows", before)
+                con.register("now_rows", typed)
+                try:
+                    live = ", ".join(f"'{s}'" for s in rule.live)
+                    dropped = [
+                        r[0]
+                        for r in con.execute(
+                            f'select "{rule.key}" from before_rows where "{rule.status}" in ({live})'
+                            f' and "{rule.key}" not in (select "{rule.key}" from now_rows) order by 1'
+                        ).fetchall()
+                    ]
+                finally:
+                    con.unregister("before_rows")
+                    con.unregister("now_rows")
+                if dropped:
+                    listed = ", ".join(dropped[:10]) + (f" and {len(dropped) - 10} more" if len(dropped) > 10 else "")
+                    work.parsed.warnings.append(
+                        Issue(
+                            work.version.original_path,
+                            f"{len(dropped)} dropped without closure (live in {previous}, absent now): {listed}",
+                            column=rule.key,
+                        )
+                    )
+
+
+def _latest_raw(warehouse: Warehouse, name: str, month: str, submitter: str) -> pa.Table | None:
+    files = list((warehouse.raw / name / month).glob(f"{submitter}__v*__*.parquet"))
+    if not files:
+        return None
+    newest = max(files, key=lambda p: int(p.name.split("__")[1][1:]))
+    return pq.read_table(newest)
 
 
 def _other_returns(warehouse: Warehouse, name: str, version: Version) -> list[str]:

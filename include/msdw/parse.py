@@ -338,6 +338,8 @@ class Parser:
                     self._type_table(result, f"{relpath} [{table.sheet}]", table, text)
             finally:
                 workbook.close()
+            if not result.errors:
+                result.warnings.extend(count_checks(relpath, kind, result.tables))
         else:  # pragma: no cover - descriptions only name the formats above
             raise ParseFailure(f"unsupported format {kind.format}")
 
@@ -462,6 +464,27 @@ class Parser:
 
     def _rows_where(self, condition: str) -> list[int]:
         return [r[0] for r in self.con.execute(f"select _row from typed where {condition} order by _row").fetchall()]
+
+
+def count_checks(where: str, kind: FileKind, tables: dict[str, pa.Table]) -> list[Issue]:
+    """The file's :class:`~msdw.sources.spec.CountsMatch` checks between its tables, as warnings."""
+    import pyarrow.compute as pc
+
+    issues = []
+    for check in kind.checks:
+        summed = pc.sum(tables[check.table].column(check.column)).as_py() or 0
+        rows = tables[check.rows_of]
+        counted = rows.num_rows if check.flag is None else pc.sum(pc.fill_null(rows.column(check.flag), False)).as_py()
+        if summed != (counted or 0):
+            issues.append(
+                Issue(
+                    where,
+                    f"{check.table}.{check.column} adds up to {summed} but {check.rows_of} has {counted or 0} rows"
+                    + (f" with {check.flag}" if check.flag else ""),
+                    column=check.column,
+                )
+            )
+    return issues
 
 
 def _q(name: str) -> str:

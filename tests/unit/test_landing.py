@@ -126,3 +126,30 @@ def test_fsspec_memory_inbox(tmp_path: Path) -> None:
     warehouse = Warehouse.at(tmp_path / "wh").ensure()
     landed = land(Inbox("memory://msdw-inbox"), warehouse, "cps", "r1")
     assert landed.new_versions == 1
+
+
+def test_operations_dropped_without_closure_warn(tmp_path: Path) -> None:
+    from msdw.ingest import ingest_source
+    from msdw.sources import source
+
+    inbox = tmp_path / "inbox"
+    header = fx.POLICE_OPS_HEADER + "\n"
+    (inbox / "police/2018-01").mkdir(parents=True)
+    (inbox / "police/2018-02").mkdir(parents=True)
+    (inbox / "police/2018-01/E23000002.csv").write_text(
+        header + "A,E23000002,POLICE,2018-01-01,LIVE,,LABOUR,0,0,,0,0,,N,N\n"
+        "B,E23000002,POLICE,2018-01-01,SUSPENDED,,LABOUR,0,0,,0,0,,N,N\n"
+        "C,E23000002,POLICE,2018-01-01,CLOSED,2018-01-20,LABOUR,0,0,,0,0,,N,N\n"
+    )
+    (inbox / "police/2018-02/E23000002.csv").write_text(
+        header + "A,E23000002,POLICE,2018-01-01,LIVE,,LABOUR,0,0,,0,0,,N,N\n"
+    )
+    warehouse = Warehouse.at(tmp_path / "wh").ensure()
+    land(Inbox(inbox), warehouse, "police", "r1")
+    result = ingest_source(source("police"), warehouse)
+    assert len(result.accepted) == 2
+    with Ledger(warehouse.ledger_db).connect(read_only=True) as con:
+        warnings = con.execute(
+            "select warnings from versions where original_path = 'police/2018-02/E23000002.csv'"
+        ).fetchall()[0][0]
+    assert "1 dropped without closure" in warnings and ": B" in warnings

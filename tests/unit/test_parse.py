@@ -202,3 +202,14 @@ def test_empty_victims_return_has_typed_empty_table(parser: Parser) -> None:
     result = parse(parser, "police/2018-02/E23000002_victims.csv", fx.VICTIMS_HEADER + "\n")
     assert result.errors == [] and result.tables["police_victims"].num_rows == 0
     assert "name_token_keys" in result.tables["police_victims"].column_names
+
+
+def test_glaa_investigation_counts_checked_against_workers(parser: Parser) -> None:
+    result = parse(parser, "glaa/GLAA_2018-02.xlsx", fx.glaa_workbook("2018-02"))
+    by_column = {w.column: w.message for w in result.warnings if "adds up to" in w.message}
+    # Investigations say 2 workers, 1 referral, 1 DtN; the Workers sheet has 2 workers, 1 referred, 1 DtN.
+    assert by_column == {}
+    broken = fx.glaa_workbook("2018-02", workers=1)
+    result = parse(parser, "glaa/GLAA_2018-02.xlsx", broken)
+    by_column = {w.column: w.message for w in result.warnings if "adds up to" in w.message}
+    assert "workers_identified" in by_column and "has 1 rows" in by_column["workers_identified"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from msdw.sources import codes
 from msdw.sources.spec import (
     Column,
+    CountsMatch,
+    Dropped,
     FileKind,
     MatchesPath,
     NotAfterMonthEnd,
@@ -83,6 +85,7 @@ POLICE_OPERATIONS = Table(
         WithinMonth("closed_date"),
         NotBefore("closed_date", "opened_date"),
         SumsTo("suspect_nationalities", "suspects"),
+        Dropped("operation_ref", "status", ("LIVE", "SUSPENDED")),
     ),
 )
 
@@ -214,6 +217,11 @@ GLAA = Source(
             submitter="GLAA",
             tables=(GLAA_INVESTIGATIONS, GLAA_INSPECTIONS, GLAA_WORKERS),
             cover=(("Reporting month", "reporting_month"), ("Prepared by", "prepared_by")),
+            checks=(
+                CountsMatch("glaa_investigations", "workers_identified", "glaa_workers"),
+                CountsMatch("glaa_investigations", "nrm_referrals", "glaa_workers", flag="nrm_referred"),
+                CountsMatch("glaa_investigations", "dtn_submissions", "glaa_workers", flag="dtn_submitted"),
+            ),
         ),
     ),
 )

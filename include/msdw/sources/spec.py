@@ -108,7 +108,28 @@ class SumsTo:
     total: str
 
 
-Rule = RequiredWhen | WithinMonth | NotAfterMonthEnd | NotBefore | MatchesPath | UniqueWithin | SumsTo
+@dataclass(frozen=True)
+class CountsMatch:
+    """Data-quality warning when the sum of ``column`` in ``table`` differs from the number of rows of ``rows_of``
+    in the same file (only rows where the boolean ``flag`` is true, when given)."""
+
+    table: str
+    column: str
+    rows_of: str
+    flag: str | None = None
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """Data-quality warning when a row keyed by ``key`` whose ``status`` was one of ``live`` in the submitter's
+    previous month is absent from this month's return."""
+
+    key: str
+    status: str
+    live: tuple[str, ...]
+
+
+Rule = RequiredWhen | WithinMonth | NotAfterMonthEnd | NotBefore | MatchesPath | UniqueWithin | SumsTo | Dropped
 
 
 @dataclass(frozen=True)
@@ -167,6 +188,7 @@ class FileKind:
     tables: tuple[Table, ...]
     submitter: str | None = None  # fixed submitter code when the path does not carry one
     cover: tuple[tuple[str, str], ...] = ()  # xlsx: (label, field) pairs read from a Cover sheet
+    checks: tuple[CountsMatch, ...] = ()  # between the tables of one file
 
     @property
     def regex(self) -> re.Pattern[str]:
