@@ -78,7 +78,7 @@ def ingest_source(
         return result
     parser = Parser(load_key(warehouse.key_file))
     for start in range(0, len(pending), BATCH):
-        batch = [_parse(parser, warehouse, v) for v in pending[start : start + BATCH]]
+        batch = _parse(parser, warehouse, pending[start : start + BATCH])
         _validate(batch)
         _check_unique_across_returns(parser.con, warehouse, batch)
         _check_dropped(parser.con, warehouse, batch)
@@ -90,14 +90,15 @@ def ingest_source(
     return result
 
 
-def _parse(parser: Parser, warehouse: Warehouse, version: Version) -> _Work:
-    content = archived(warehouse, version.sha256)
-    parsed = parser.parse(version.original_path, content, identify(version.original_path))
-    work = _Work(version, parsed)
-    if not parsed.errors:
-        for name, typed in parsed.tables.items():
-            work.tables[name] = _with_metadata(typed, version)
-    return work
+def _parse(parser: Parser, warehouse: Warehouse, versions: list[Version]) -> list[_Work]:
+    files = [(v.original_path, archived(warehouse, v.sha256), identify(v.original_path)) for v in versions]
+    batch = []
+    for version, parsed in zip(versions, parser.parse_many(files), strict=True):
+        work = _Work(version, parsed)
+        if not parsed.errors:
+            work.tables = {name: _with_metadata(typed, version) for name, typed in parsed.tables.items()}
+        batch.append(work)
+    return batch
 
 
 def _with_metadata(typed: pa.Table, version: Version) -> pa.Table:

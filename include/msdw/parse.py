@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from msdw import normalise, pseudonymise, reference
 from msdw.raw import DUCKDB_TYPES
 from msdw.returns import Identified, Issue, ReturnIdentity, identify
+from msdw.sources import table as source_table
 from msdw.sources.spec import ColumnType, FileKind, SumsTo, Table
 
 MAX_EXAMPLES = 5  # rows named per problem column in an error message
@@ -294,8 +296,21 @@ def _check_totals(
 # --- typing and pseudonymising --------------------------------------------------------------------------------
 
 
+@dataclass
+class _Pending:
+    """A table read from one file, waiting to be typed with the other files of the batch."""
+
+    index: int  # position of its file in the batch
+    where: str  # file (and sheet) for messages
+    text: pa.Table
+
+
 class Parser:
-    """Parses return files; holds one DuckDB connection with the look-ups and the pseudonym key installed."""
+    """Parses return files; holds one DuckDB connection with the look-ups and the pseudonym key installed.
+
+    :meth:`parse_many` reads each file on its own, then types every table of the batch in one DuckDB query, so that
+    a batch of many small returns costs about one query per table, not one per file.
+    """
 
     def __init__(self, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> None:
         self.con = con or duckdb.connect()
@@ -305,43 +320,59 @@ class Parser:
         self._force_codes = reference.force_codes()
 
     def parse(self, relpath: str, content: bytes, identified: Identified | None = None) -> ParsedReturn:
-        identified = identified or identify(relpath)
-        result = ParsedReturn(identified.identity)
-        try:
-            self._parse_into(result, relpath, content, identified)
-        except ParseFailure as exc:
-            result.errors.append(Issue(relpath, exc.message, exc.row, exc.column))
-        if result.errors:
-            result.tables = {}
-        return result
+        return self.parse_many([(relpath, content, identified)])[0]
 
-    def _parse_into(self, result: ParsedReturn, relpath: str, content: bytes, identified: Identified) -> None:
+    def parse_many(self, files: list[tuple[str, bytes, Identified | None]]) -> list[ParsedReturn]:
+        results: list[ParsedReturn] = []
+        kinds: list[FileKind] = []
+        pending: dict[str, list[_Pending]] = {}
+        for index, (relpath, content, identified) in enumerate(files):
+            identified = identified or identify(relpath)
+            result = ParsedReturn(identified.identity)
+            results.append(result)
+            kinds.append(identified.kind)
+            try:
+                for table, where, text in self._read(result, relpath, content, identified):
+                    pending.setdefault(table.name, []).append(_Pending(index, where, text))
+            except ParseFailure as exc:
+                result.errors.append(Issue(relpath, exc.message, exc.row, exc.column))
+        for name, entries in pending.items():
+            live = [e for e in entries if not results[e.index].errors]
+            if live:
+                self._type_batch(source_table(name), live, results)
+        for (relpath, _, _), kind, result in zip(files, kinds, results, strict=True):
+            if not result.errors and kind.checks:
+                result.warnings.extend(count_checks(relpath, kind, result.tables))
+            if result.errors:
+                result.tables = {}
+        return results
+
+    def _read(
+        self, result: ParsedReturn, relpath: str, content: bytes, identified: Identified
+    ) -> list[tuple[Table, str, pa.Table]]:
         kind = identified.kind
         if identified.identity.source == "police" and identified.identity.submitter not in self._force_codes:
             raise ParseFailure(
                 f"unknown force or unit code {identified.identity.submitter!r} in the path: use a code from returns.md"
             )
         if kind.format == "csv":
-            for table in kind.tables:
-                self._type_table(result, relpath, table, read_csv(content))
-        elif kind.format == "jsonl":
-            for table in kind.tables:
-                self._type_table(result, relpath, table, read_jsonl(content, table))
-        elif kind.format == "xlsx":
+            return [(t, relpath, self._checked(result, relpath, t, read_csv(content))) for t in kind.tables]
+        if kind.format == "jsonl":
+            return [(t, relpath, self._checked(result, relpath, t, read_jsonl(content, t))) for t in kind.tables]
+        if kind.format == "xlsx":
             workbook = open_workbook(content)
             try:
-                cover = read_cover(workbook, kind)
-                self._check_cover(relpath, cover, identified.identity)
+                self._check_cover(relpath, read_cover(workbook, kind), identified.identity)
+                read = []
                 for table in kind.tables:
                     text, warnings = read_sheet(workbook, table)
                     result.warnings.extend(Issue(f"{relpath} [{w.file}]", w.message, w.row, w.column) for w in warnings)
-                    self._type_table(result, f"{relpath} [{table.sheet}]", table, text)
+                    where = f"{relpath} [{table.sheet}]"
+                    read.append((table, where, self._checked(result, where, table, text)))
+                return read
             finally:
                 workbook.close()
-            if not result.errors:
-                result.warnings.extend(count_checks(relpath, kind, result.tables))
-        else:  # pragma: no cover - descriptions only name the formats above
-            raise ParseFailure(f"unsupported format {kind.format}")
+        raise ParseFailure(f"unsupported format {kind.format}")  # pragma: no cover - descriptions name no other
 
     def _check_cover(self, relpath: str, cover: dict[str, str | None], identity: ReturnIdentity) -> None:
         value = cover.get("reporting_month")
@@ -360,7 +391,9 @@ class Parser:
                 column="Reporting month",
             )
 
-    def _type_table(self, result: ParsedReturn, where: str, table: Table, text: TextTable) -> None:
+    @staticmethod
+    def _checked(result: ParsedReturn, where: str, table: Table, text: TextTable) -> pa.Table:
+        """Header checks; the table's columns as text, in the description's order, missing optional ones null."""
         known = {c.name for c in table.columns}
         seen: set[str] = set()
         for h in text.headers:
@@ -376,24 +409,10 @@ class Parser:
                 row=1,
                 column=missing[0],
             )
-        arrow = self._text_arrow(table, text, seen)
-        self.con.register("src", arrow)
-        try:
-            self._collect_parse_errors(result, where, table)
-            if result.errors:
-                return
-            typed = self.con.sql(self._typed_sql(table)).to_arrow_table()
-            self._collect_warnings(result, where, table, typed)
-        finally:
-            self.con.unregister("src")
-        result.tables[table.name] = typed
-
-    @staticmethod
-    def _text_arrow(table: Table, text: TextTable, present: set[str]) -> pa.Table:
         n = len(text.rows)
         arrays: dict[str, pa.Array] = {"_row": pa.array(text.rows, type=pa.int32())}
         for col in table.columns:
-            if col.name in present:
+            if col.name in seen:
                 values = text.columns[col.name]
                 arrays[col.name] = (
                     values.combine_chunks()
@@ -404,66 +423,86 @@ class Parser:
                 arrays[col.name] = pa.nulls(n, type=pa.string())
         return pa.table(arrays)
 
-    def _collect_parse_errors(self, result: ParsedReturn, where: str, table: Table) -> None:
+    def _type_batch(self, table: Table, entries: list[_Pending], results: list[ParsedReturn]) -> None:
+        where = {e.index: e.where for e in entries}
+        src = pa.concat_tables(
+            e.text.append_column("_file", pa.array([e.index] * e.text.num_rows, type=pa.int32())) for e in entries
+        )
+        self.con.register("src", src)
+        try:
+            bad = self._collect_parse_errors(table, where, results)
+            typed = self.con.sql(self._typed_sql(table)).to_arrow_table()
+        finally:
+            self.con.unregister("src")
+        self.con.register("typed", typed)
+        try:
+            self._collect_warnings(table, where, results)
+        finally:
+            self.con.unregister("typed")
+        files = typed.column("_file").to_numpy()
+        typed = typed.drop_columns(["_file"])
+        for e in entries:
+            if e.index in bad:
+                continue
+            lo, hi = np.searchsorted(files, e.index, side="left"), np.searchsorted(files, e.index, side="right")
+            results[e.index].tables[table.name] = typed.slice(lo, hi - lo)
+
+    def _collect_parse_errors(self, table: Table, where: dict[int, str], results: list[ParsedReturn]) -> set[int]:
         checks = [
-            f"select '{c.name}' as col, _row, {'null' if c.is_personal else _q(c.name)} as val from src "
+            f"select _file, '{c.name}' as col, _row, {'null' if c.is_personal else _q(c.name)} as val from src "
             f"where not {normalise.is_null(_q(c.name))} and ({normalise.typed(c, _q(c.name))}) is null"
             for c in table.columns
             if normalise.can_fail(c)
         ]
         if not checks:
-            return
+            return set()
         sql = (
-            f"select col, list(_row order by _row)[1:{MAX_EXAMPLES}] as rows, list(val order by _row)[1:3] as vals,"
-            f" count(*) as n from ({' union all '.join(checks)}) group by col order by min(_row)"
+            f"select _file, col, list(_row order by _row)[1:{MAX_EXAMPLES}] as rows,"
+            f" list(val order by _row)[1:3] as vals, count(*) as n"
+            f" from ({' union all '.join(checks)}) group by _file, col order by _file, min(_row)"
         )
-        for col, rows, vals, n in self.con.execute(sql).fetchall():
+        bad = set()
+        for index, col, rows, vals, n in self.con.execute(sql).fetchall():
             column = table.column(col)
             shown = "withheld: personal data" if column.is_personal else ", ".join(repr(v) for v in vals)
             rows_text = ", ".join(map(str, rows)) + (f" and {n - len(rows)} more" if n > len(rows) else "")
-            result.errors.append(
-                Issue(where, f"not a valid {_type_word(column.type)} ({shown}); rows {rows_text}", rows[0], col)
+            results[index].errors.append(
+                Issue(where[index], f"not a valid {_type_word(column.type)} ({shown}); rows {rows_text}", rows[0], col)
             )
+            bad.add(index)
+        return bad
 
     def _typed_sql(self, table: Table) -> str:
-        items = ["_row"]
-        for c in table.columns:
-            if not c.is_personal:
-                items.append(f"({normalise.typed(c, _q(c.name))})::{DUCKDB_TYPES[c.type]} as {_q(c.name)}")
+        typed = [f"({normalise.typed(c, _q(c.name))})::{DUCKDB_TYPES[c.type]} as {_q(c.name)}" for c in table.columns]
         if table.person is None:
-            return f"select {', '.join(items)} from src order by _row"
-        inner = ["_row"] + [
-            f"({normalise.typed(c, _q(c.name))})::{DUCKDB_TYPES[c.type]} as {_q(c.name)}" for c in table.columns
-        ]
+            return f"select _file, _row, {', '.join(typed)} from src order by _file, _row"
         identified_type = table.column(table.person.identified).type
         person = pseudonymise.person_select(table.person, identified_type == ColumnType.TIMESTAMP)
-        outer = ["_row"] + [_q(c.name) for c in table.columns if not c.is_personal] + person
-        return f"select {', '.join(outer)} from (select {', '.join(inner)} from src) order by _row"
+        outer = ["_file", "_row"] + [_q(c.name) for c in table.columns if not c.is_personal] + person
+        return f"select {', '.join(outer)} from (select _file, _row, {', '.join(typed)} from src) order by _file, _row"
 
-    def _collect_warnings(self, result: ParsedReturn, where: str, table: Table, typed: pa.Table) -> None:
-        self.con.register("typed", typed)
-        try:
-            for col in table.columns:
-                if col.type == ColumnType.NATIONALITY:
-                    rows = self._rows_where(f"{col.name} = 'UNK'")
-                    if rows:
-                        result.warnings.append(_rows_issue(where, col.name, rows, "nationality not recognised: UNK"))
-            for rule in table.rules:
-                if isinstance(rule, SumsTo):
-                    cond = (
-                        f"{rule.column} is not null and {rule.total} is not null and "
-                        f"list_sum(list_transform({rule.column}, lambda e: e.suspects)) <> {rule.total}"
+    def _collect_warnings(self, table: Table, where: dict[int, str], results: list[ParsedReturn]) -> None:
+        for col in table.columns:
+            if col.type == ColumnType.NATIONALITY:
+                for index, rows in self._rows_where(f"{_q(col.name)} = 'UNK'"):
+                    results[index].warnings.append(
+                        _rows_issue(where[index], col.name, rows, "nationality not recognised: UNK")
                     )
-                    rows = self._rows_where(cond)
-                    if rows:
-                        result.warnings.append(
-                            _rows_issue(where, rule.column, rows, f"counts do not add up to {rule.total}")
-                        )
-        finally:
-            self.con.unregister("typed")
+        for rule in table.rules:
+            if isinstance(rule, SumsTo):
+                cond = (
+                    f"{rule.column} is not null and {rule.total} is not null and "
+                    f"list_sum(list_transform({rule.column}, lambda e: e.suspects)) <> {rule.total}"
+                )
+                for index, rows in self._rows_where(cond):
+                    results[index].warnings.append(
+                        _rows_issue(where[index], rule.column, rows, f"counts do not add up to {rule.total}")
+                    )
 
-    def _rows_where(self, condition: str) -> list[int]:
-        return [r[0] for r in self.con.execute(f"select _row from typed where {condition} order by _row").fetchall()]
+    def _rows_where(self, condition: str) -> list[tuple[int, list[int]]]:
+        return self.con.execute(
+            f"select _file, list(_row order by _row) from typed where {condition} group by _file order by _file"
+        ).fetchall()
 
 
 def count_checks(where: str, kind: FileKind, tables: dict[str, pa.Table]) -> list[Issue]:
