@@ -1,14 +1,17 @@
 """Value normalisers as DuckDB SQL expressions, so that whole returns are typed in bulk.
 
-Each builder takes a SQL expression yielding text (the cell as received) and returns a SQL expression yielding the
-typed value, or NULL when the cell is null or cannot be read. A cell that is not null but reads as NULL is a parse
-error; :func:`is_null` tells the two apart.
+:func:`clean` turns a cell as received into its trimmed text, or NULL for the null words. Every other builder takes a
+SQL expression yielding *cleaned* text and returns a SQL expression yielding the typed value, or NULL when the text
+cannot be read: a cleaned cell that is not null but types as NULL is a parse error. Cleaning once and typing once per
+cell is what keeps large returns fast.
 
 Nationalities are looked up in a DuckDB variable ``nationality_map`` (alias -> alpha-3) that
 :func:`install_lookups` sets on a connection from :func:`msdw.reference.nationality_aliases`.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import duckdb
 
@@ -25,49 +28,50 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(_quote(v) for v in values)
 
 
-WHITESPACE = " \t\r\n\u00a0"
+def _case_variants(word: str) -> set[str]:
+    return {"".join(chars) for chars in itertools.product(*[{ch.lower(), ch.upper()} for ch in word])}
 
 
-def trim(x: str) -> str:
-    """Strip spaces, tabs, line breaks and no-break spaces around a value."""
-    return f"trim({x}, {_quote(WHITESPACE)})"
+NULL_WORDS = tuple(sorted(set().union(*(_case_variants(w) for w in codes.NULL_STRINGS))))
 
 
 def is_null(x: str) -> str:
-    """True where the cell is empty or one of the null words (``NULL``, ``N/A``, ``-``)."""
-    return f"(coalesce(upper({trim(x)}), '') in ({_in_list(codes.NULL_STRINGS)}))"
+    """True where the cell is empty, blank, or one of the null words (``NULL``, ``N/A``, ``-``) in any case."""
+    return f"(coalesce(trim({x}), '') in ({_in_list(NULL_WORDS)}))"
 
 
 def clean(x: str) -> str:
-    """The trimmed cell, or NULL for the null words."""
-    return f"(case when {is_null(x)} then null else {trim(x)} end)"
+    """The cell without surrounding spaces, or NULL for the null words.
+
+    The null words are matched as a set of constants (every case variant), not through ``upper()``, and spaces are
+    trimmed once: this runs on every cell of every return.
+    """
+    return f"(case when trim({x}) in ({_in_list(NULL_WORDS)}) then null else trim({x}) end)"
 
 
 def text(x: str) -> str:
-    return clean(x)
+    return x
 
 
 def integer(x: str) -> str:
-    c = clean(x)
-    return f"(case when regexp_full_match({c}, '[+-]?[0-9]+(\\.0+)?') then try_cast({c} as bigint) end)"
+    return f"(case when regexp_full_match({x}, '[+-]?[0-9]+(\\.0+)?') then try_cast({x} as bigint) end)"
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
 
 def date(x: str) -> str:
-    c = clean(x)
-    return (
-        f"coalesce(try_strptime({c}, '%Y-%m-%d'), try_strptime({c}, '%d/%m/%Y'),"
-        f" try_strptime({c}, '%Y-%m-%dT%H:%M:%S'), try_strptime({c}, '%Y-%m-%d %H:%M:%S'))::date"
-    )
+    """ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY`` (a workbook's date-time at midnight reads as its date)."""
+    return f"try_strptime({x}, [{_in_list(DATE_FORMATS)}])::date"
 
 
 def timestamp(x: str) -> str:
     """ISO 8601 with an offset or ``Z``, as a UTC TIMESTAMP; one without an offset is read as UTC."""
-    c = clean(x)
-    return f"(try_cast({c} as timestamptz) at time zone 'UTC')"
+    return f"(try_cast({x} as timestamptz) at time zone 'UTC')"
 
 
 def boolean(x: str) -> str:
-    c = f"upper({clean(x)})"
+    c = f"upper({x})"
     return (
         f"(case when {c} in ({_in_list(codes.TRUE_WORDS)}) then true"
         f" when {c} in ({_in_list(codes.FALSE_WORDS)}) then false end)"
@@ -75,9 +79,8 @@ def boolean(x: str) -> str:
 
 
 def money(x: str) -> str:
-    """A number, or text such as ``£1,234.50`` (also ``GBP 12``, ``1 234,00`` is not accepted)."""
-    c = clean(x)
-    stripped = f"regexp_replace({c}, '(£|GBP|\\s|,)', '', 'gi')"
+    """A number, or text such as ``£1,234.50`` or ``GBP 12``."""
+    stripped = f"regexp_replace({x}, '(£|GBP|\\s|,)', '', 'gi')"
     return (
         f"(case when regexp_full_match({stripped}, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')"
         f" then try_cast({stripped} as decimal(18,2)) end)"
@@ -87,7 +90,7 @@ def money(x: str) -> str:
 def code(x: str, aliases: dict[str, str] | None = None) -> str:
     """An enum code: upper case, spaces and hyphens as underscores, aliases applied. Unknown codes are kept for the
     validation gate to report."""
-    c = f"regexp_replace(upper({clean(x)}), '[\\s-]+', '_', 'g')"
+    c = f"regexp_replace(upper({x}), '[\\s-]+', '_', 'g')"
     if not aliases:
         return c
     cases = " ".join(f"when {_quote(k)} then {_quote(v)}" for k, v in aliases.items())
@@ -95,23 +98,22 @@ def code(x: str, aliases: dict[str, str] | None = None) -> str:
 
 
 def nationality(x: str) -> str:
-    c = clean(x)
     return (
-        f"(case when {c} is null then null"
-        f" else coalesce(getvariable('nationality_map')[{normalise_alias_sql(c)}], '{codes.UNKNOWN_NATIONALITY}') end)"
+        f"(case when {x} is null then null"
+        f" else coalesce(getvariable('nationality_map')[{normalise_alias_sql(x)}], '{codes.UNKNOWN_NATIONALITY}') end)"
     )
 
 
 def nationality_counts(x: str) -> str:
     """``Albanian:3;GBR:1`` as a list of (nationality_code, suspects); a malformed entry makes the whole cell NULL."""
-    entries = f"list_filter(string_split({clean(x)}, ';'), lambda e: trim(e) <> '')"
+    entries = f"list_filter(string_split({x}, ';'), lambda e: trim(e) <> '')"
     parsed = (
         f"list_transform({entries}, lambda e: {{'nationality_code': "
-        f"{nationality('regexp_extract(e, ' + _quote('^(.*):') + ', 1)')}, "
-        f"'suspects': {integer('regexp_extract(e, ' + _quote(':([^:]*)$') + ', 1)')}}})"
+        f"{nationality('trim(regexp_extract(e, ' + _quote('^(.*):') + ', 1))')}, "
+        f"'suspects': {integer('trim(regexp_extract(e, ' + _quote(':([^:]*)$') + ', 1))')}}})"
     )
     return (
-        f"(case when {clean(x)} is null then null"
+        f"(case when {x} is null then null"
         f" when list_bool_and(list_transform({entries}, lambda e: regexp_full_match(trim(e), '.+:\\s*[0-9]+')))"
         f" then {parsed} end)"
     )

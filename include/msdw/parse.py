@@ -20,15 +20,15 @@ from decimal import Decimal
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from msdw import normalise, pseudonymise, reference
-from msdw.raw import DUCKDB_TYPES
+from msdw.raw import DUCKDB_TYPES, PERSON_COLUMNS
 from msdw.returns import Identified, Issue, ReturnIdentity, identify
 from msdw.sources import table as source_table
 from msdw.sources.spec import ColumnType, FileKind, SumsTo, Table
 
 MAX_EXAMPLES = 5  # rows named per problem column in an error message
+_RAW = "__text__"  # prefix of the cleaned text kept beside each typed value that can fail to read
 
 
 @dataclass
@@ -88,56 +88,55 @@ def decode(content: bytes) -> str:
         ) from exc
 
 
+def is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 # --- readers --------------------------------------------------------------------------------------------------
 
 
-def read_csv(content: bytes) -> TextTable:
+def read_csv(con: duckdb.DuckDBPyConnection, content: bytes) -> TextTable:
+    """A CSV as text columns, read by DuckDB's CSV reader with the dialect of returns.md fixed (no sniffing)."""
     text = decode(content)
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header_cells = next(iter(_csv_rows(first_line)), [])
     headers = [header_name(h) for h in header_cells]
     if not any(headers):
         raise ParseFailure("the first line holds no column names", row=1)
-    bad_rows: list[tuple[int, int, int]] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.number or 0, row.expected_columns, row.actual_columns))
-        return "skip"
-
-    names = [f"c{i}" for i in range(len(headers))]
-    data = text.encode("utf-8")
+    data = content if is_utf8(content) else text.encode("utf-8")
+    names = {f"c{i}": "VARCHAR" for i in range(len(headers))}
     try:
-        table = pacsv.read_csv(
+        table = con.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise ParseFailure(f"not a readable CSV file: {str(exc).splitlines()[0]}") from exc
-    if bad_rows:
-        number, expected, actual = bad_rows[0]
-        number = number or _first_ragged_row(text, expected)
-        more = f" (and {len(bad_rows) - 1} more rows)" if len(bad_rows) > 1 else ""
-        raise ParseFailure(f"expected {expected} cells, found {actual}{more}", row=number or None)
+            header=True,
+            sep=",",
+            quotechar='"',
+            escapechar='"',
+            columns=names,
+            auto_detect=False,
+            strict_mode=True,
+            null_padding=False,
+        ).to_arrow_table()
+    except duckdb.Error as exc:
+        raise _csv_failure(str(exc)) from None
     table = table.rename_columns(headers)
     rows = pa.array(range(2, table.num_rows + 2), type=pa.int32())
     return TextTable(table, rows, headers)
 
 
-def _first_ragged_row(text: str, expected: int) -> int | None:
-    """The line of the first record whose cell count is not ``expected`` (Arrow does not always say)."""
-    import csv
-
-    reader = csv.reader(io.StringIO(text))
-    for cells in reader:
-        if len(cells) != expected and reader.line_num > 1:
-            return reader.line_num
-    return None
+def _csv_failure(message: str) -> ParseFailure:
+    """Our error from DuckDB's, keeping the record number and the counts but never the line's content."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    row = int(line[1]) if line else None
+    if counts:
+        return ParseFailure(f"expected {counts[1]} cells, found {counts[2]}", row=row)
+    first = message.splitlines()[0].replace("Invalid Input Error: ", "")
+    return ParseFailure(f"not a readable CSV file: {first}", row=row)
 
 
 def _csv_rows(text: str) -> Iterable[list[str]]:
@@ -249,7 +248,7 @@ def read_sheet(workbook, table: Table) -> tuple[TextTable, list[Issue]]:
             continue
         data.append((number, row))
     if headers is None:
-        raise ParseFailure(f"sheet {table.sheet}: no header row starting with {first!r}")
+        raise ParseFailure(f"sheet {table.sheet}: no header row starting with {first!r}", column=first)
     while headers and headers[-1] == "":
         headers.pop()
     warnings: list[Issue] = []
@@ -356,7 +355,7 @@ class Parser:
                 f"unknown force or unit code {identified.identity.submitter!r} in the path: use a code from returns.md"
             )
         if kind.format == "csv":
-            return [(t, relpath, self._checked(result, relpath, t, read_csv(content))) for t in kind.tables]
+            return [(t, relpath, self._checked(result, relpath, t, read_csv(self.con, content))) for t in kind.tables]
         if kind.format == "jsonl":
             return [(t, relpath, self._checked(result, relpath, t, read_jsonl(content, t))) for t in kind.tables]
         if kind.format == "xlsx":
@@ -424,21 +423,25 @@ class Parser:
         return pa.table(arrays)
 
     def _type_batch(self, table: Table, entries: list[_Pending], results: list[ParsedReturn]) -> None:
+        """Type, check and pseudonymise one table of every file in the batch, in one pass over the cells."""
         where = {e.index: e.where for e in entries}
         src = pa.concat_tables(
             e.text.append_column("_file", pa.array([e.index] * e.text.num_rows, type=pa.int32())) for e in entries
         )
         self.con.register("src", src)
         try:
-            bad = self._collect_parse_errors(table, where, results)
-            typed = self.con.sql(self._typed_sql(table)).to_arrow_table()
+            self.con.execute(f"create or replace temp table typed as {self._typed_sql(table)}")
         finally:
             self.con.unregister("src")
-        self.con.register("typed", typed)
         try:
+            bad = self._collect_parse_errors(table, where, results)
             self._collect_warnings(table, where, results)
+            keep = ["_file", "_row"] + [_q(c.name) for c in table.columns if not c.is_personal]
+            if table.person is not None:
+                keep += [f'"{name}"' for name in PERSON_COLUMNS]
+            typed = self.con.sql(f"select {', '.join(keep)} from typed order by _file, _row").to_arrow_table()
         finally:
-            self.con.unregister("typed")
+            self.con.execute("drop table if exists typed")
         files = typed.column("_file").to_numpy()
         typed = typed.drop_columns(["_file"])
         for e in entries:
@@ -448,18 +451,17 @@ class Parser:
             results[e.index].tables[table.name] = typed.slice(lo, hi - lo)
 
     def _collect_parse_errors(self, table: Table, where: dict[int, str], results: list[ParsedReturn]) -> set[int]:
-        checks = [
-            f"select _file, '{c.name}' as col, _row, {'null' if c.is_personal else _q(c.name)} as val from src "
-            f"where not {normalise.is_null(_q(c.name))} and ({normalise.typed(c, _q(c.name))}) is null"
-            for c in table.columns
-            if normalise.can_fail(c)
-        ]
-        if not checks:
+        fallible = [c for c in table.columns if normalise.can_fail(c)]
+        if not fallible:
             return set()
+        value = "case col " + " ".join(
+            f"when '{c.name}' then {'null' if c.is_personal else _q(_RAW + c.name)}" for c in fallible
+        )
         sql = (
             f"select _file, col, list(_row order by _row)[1:{MAX_EXAMPLES}] as rows,"
             f" list(val order by _row)[1:3] as vals, count(*) as n"
-            f" from ({' union all '.join(checks)}) group by _file, col order by _file, min(_row)"
+            f" from (select _file, _row, col, {value} end as val from (select *, unnest(_bad) as col from typed"
+            f" where len(_bad) > 0)) group by _file, col order by _file, min(_row)"
         )
         bad = set()
         for index, col, rows, vals, n in self.con.execute(sql).fetchall():
@@ -473,13 +475,26 @@ class Parser:
         return bad
 
     def _typed_sql(self, table: Table) -> str:
+        """``cleaned``: each cell trimmed and nulls read, once; ``typed``: each value typed, once; then the
+        pseudonyms, and ``_bad``, the columns of each row whose text did not read as its type."""
+        cleaned = [f"{normalise.clean(_q(c.name))} as {_q(c.name)}" for c in table.columns]
         typed = [f"({normalise.typed(c, _q(c.name))})::{DUCKDB_TYPES[c.type]} as {_q(c.name)}" for c in table.columns]
-        if table.person is None:
-            return f"select _file, _row, {', '.join(typed)} from src order by _file, _row"
-        identified_type = table.column(table.person.identified).type
-        person = pseudonymise.person_select(table.person, identified_type == ColumnType.TIMESTAMP)
-        outer = ["_file", "_row"] + [_q(c.name) for c in table.columns if not c.is_personal] + person
-        return f"select {', '.join(outer)} from (select _file, _row, {', '.join(typed)} from src) order by _file, _row"
+        fallible = [c for c in table.columns if normalise.can_fail(c)]
+        typed += [f"{_q(c.name)} as {_q(_RAW + c.name)}" for c in fallible]
+        flags = ", ".join(
+            f"case when {_q(_RAW + c.name)} is not null and {_q(c.name)} is null then '{c.name}' end" for c in fallible
+        )
+        bad = f"list_filter([{flags}], lambda x: x is not null)" if fallible else "[]::varchar[]"
+        outer = ["_file", "_row"] + [_q(c.name) for c in table.columns if not c.is_personal]
+        outer += [_q(_RAW + c.name) for c in fallible if not c.is_personal]
+        if table.person is not None:
+            identified_type = table.column(table.person.identified).type
+            outer += pseudonymise.person_select(table.person, identified_type == ColumnType.TIMESTAMP)
+        return (
+            f"with cleaned as (select _file, _row, {', '.join(cleaned)} from src),"
+            f" typed as (select _file, _row, {', '.join(typed)} from cleaned)"
+            f" select {', '.join(outer)}, {bad} as _bad from typed"
+        )
 
     def _collect_warnings(self, table: Table, where: dict[int, str], results: list[ParsedReturn]) -> None:
         for col in table.columns:
@@ -500,6 +515,8 @@ class Parser:
                     )
 
     def _rows_where(self, condition: str) -> list[tuple[int, list[int]]]:
+        """Rows of the typed batch meeting ``condition``, by file (files with parse errors included; they are
+        quarantined anyway)."""
         return self.con.execute(
             f"select _file, list(_row order by _row) from typed where {condition} group by _file order by _file"
         ).fetchall()

@@ -31,7 +31,7 @@ def any_case(draw: st.DrawFn, word: str) -> str:
     return "".join(c.upper() if f else c.lower() for c, f in zip(word, flips, strict=True))
 
 
-spaces = st.sampled_from(["", " ", "  ", "\t"])
+spaces = st.sampled_from(["", " ", "  "])
 
 
 @st.composite
@@ -45,14 +45,14 @@ def boolean_words(draw: st.DrawFn) -> tuple[str, bool]:
 @given(boolean_words())
 def test_boolean_words_in_any_case(con: duckdb.DuckDBPyConnection, case: tuple[str, bool]) -> None:
     text, truth = case
-    assert value(con, normalise.boolean("$1"), text) is truth
+    assert value(con, normalise.boolean(normalise.clean("$1")), text) is truth
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)), st.booleans())
 def test_iso_and_uk_dates_read_the_same(con: duckdb.DuckDBPyConnection, day: dt.date, uk: bool) -> None:
     text = day.strftime("%d/%m/%Y") if uk else day.isoformat()
-    assert value(con, normalise.date("$1"), text) == day
+    assert value(con, normalise.date(normalise.clean("$1")), text) == day
 
 
 @settings(max_examples=60, deadline=None)
@@ -60,29 +60,29 @@ def test_iso_and_uk_dates_read_the_same(con: duckdb.DuckDBPyConnection, day: dt.
 def test_money_strings(con: duckdb.DuckDBPyConnection, amount: Decimal, pound: bool, commas: bool) -> None:
     text = f"{amount:,.2f}" if commas else f"{amount:.2f}"
     text = ("£" + text) if pound else text
-    assert value(con, normalise.money("$1"), text) == amount
+    assert value(con, normalise.money(normalise.clean("$1")), text) == amount
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_integers(con: duckdb.DuckDBPyConnection, number: int) -> None:
-    assert value(con, normalise.integer("$1"), f" {number} ") == number
+    assert value(con, normalise.integer(normalise.clean("$1")), f" {number} ") == number
 
 
 @pytest.mark.parametrize("text", ["3.5", "three", "1e3", "12abc"])
 def test_not_integers_read_as_null(con: duckdb.DuckDBPyConnection, text: str) -> None:
-    assert value(con, normalise.integer("$1"), text) is None
+    assert value(con, normalise.integer(normalise.clean("$1")), text) is None
 
 
-@pytest.mark.parametrize("text", ["", "  ", "NULL", "null", "N/A", "n/a", "-", None])
+@pytest.mark.parametrize("text", ["", "  ", "NULL", "null", " Null ", "N/A", "n/a", "-", None])
 def test_null_words(con: duckdb.DuckDBPyConnection, text: str | None) -> None:
     assert value(con, normalise.is_null("$1"), text) is True
-    assert value(con, normalise.text("$1"), text) is None
+    assert value(con, normalise.clean("$1"), text) is None
 
 
 @pytest.mark.parametrize("text", ["31/02/2018", "2018-13-01", "yesterday", "2018/02/03"])
 def test_bad_dates_read_as_null(con: duckdb.DuckDBPyConnection, text: str) -> None:
-    assert value(con, normalise.date("$1"), text) is None
+    assert value(con, normalise.date(normalise.clean("$1")), text) is None
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_bad_dates_read_as_null(con: duckdb.DuckDBPyConnection, text: str) -> No
     ],
 )
 def test_timestamps_to_utc(con: duckdb.DuckDBPyConnection, text: str, expected: dt.datetime) -> None:
-    assert value(con, normalise.timestamp("$1"), text) == expected
+    assert value(con, normalise.timestamp(normalise.clean("$1")), text) == expected
 
 
 @settings(max_examples=80, deadline=None)
@@ -105,7 +105,7 @@ def test_nationality_any_spelling_any_case(con: duckdb.DuckDBPyConnection, data:
     )
     spelling = data.draw(st.sampled_from(sorted(nationality.spellings)))
     text = data.draw(spaces) + any_case(data.draw, spelling) + data.draw(spaces)
-    assert value(con, normalise.nationality("$1"), text) == nationality.nationality_code
+    assert value(con, normalise.nationality(normalise.clean("$1")), text) == nationality.nationality_code
 
 
 @pytest.mark.parametrize(
@@ -113,12 +113,12 @@ def test_nationality_any_spelling_any_case(con: duckdb.DuckDBPyConnection, data:
     [("Albanian", "ALB"), ("al", "ALB"), ("Albania", "ALB"), ("Scottish", "GBR"), ("Kosovo", "XKX"), ("Zorg", "UNK")],
 )
 def test_nationality_examples(con: duckdb.DuckDBPyConnection, text: str, expected: str) -> None:
-    assert value(con, normalise.nationality("$1"), text) == expected
+    assert value(con, normalise.nationality(normalise.clean("$1")), text) == expected
 
 
 def test_gender_aliases_and_codes(con: duckdb.DuckDBPyConnection) -> None:
     column = Column("gender", ColumnType.ENUM, allowed=codes.GENDERS, aliases=codes.GENDER_ALIASES)
-    expr = normalise.typed(column, "$1")
+    expr = normalise.typed(column, normalise.clean("$1"))
     assert [value(con, expr, t) for t in ["m", " F ", "female", "Other", "unknown"]] == [
         "MALE",
         "FEMALE",
@@ -129,11 +129,11 @@ def test_gender_aliases_and_codes(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_exploitation_codes_with_spaces(con: duckdb.DuckDBPyConnection) -> None:
-    assert value(con, normalise.code("$1"), "domestic servitude") == "DOMESTIC_SERVITUDE"
+    assert value(con, normalise.code(normalise.clean("$1")), "domestic servitude") == "DOMESTIC_SERVITUDE"
 
 
 def test_nationality_counts(con: duckdb.DuckDBPyConnection) -> None:
-    expr = normalise.nationality_counts("$1")
+    expr = normalise.nationality_counts(normalise.clean("$1"))
     assert value(con, expr, "Albanian:3; GBR:1") == [
         {"nationality_code": "ALB", "suspects": 3},
         {"nationality_code": "GBR", "suspects": 1},
@@ -143,6 +143,6 @@ def test_nationality_counts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_exploitation_list(con: duckdb.DuckDBPyConnection) -> None:
-    expr = normalise.exploitation_list("$1")
+    expr = normalise.exploitation_list(normalise.clean("$1"))
     assert value(con, expr, '["sexual", "LABOUR"]') == ["SEXUAL", "LABOUR"]
     assert value(con, expr, "[]") == []
