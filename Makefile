@@ -45,3 +45,6 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf data $(VENV)
+
+# Further targets (local Airflow UI, ...)
+-include make/*.mk

@@ -44,7 +44,7 @@ def airflow_environment(warehouse: Warehouse, inbox: str) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("MSDW_AIRFLOW_LOG_LEVEL", "WARNING"),
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("MSDW_AIRFLOW_LOG_LEVEL", "ERROR"),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": os.fspath(home / "logs"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": os.fspath(home / "cosmos"),
@@ -71,7 +71,7 @@ def prepare(warehouse: Warehouse, inbox: str) -> None:
 
 
 def _quiet_loggers() -> None:
-    level = getattr(logging, os.environ.get("MSDW_AIRFLOW_LOG_LEVEL", "WARNING"))
+    level = getattr(logging, os.environ.get("MSDW_AIRFLOW_LOG_LEVEL", "ERROR"))
     for name in ("airflow", "great_expectations", "sqlalchemy", "alembic", "cosmos", "dbt", "py.warnings"):
         logging.getLogger(name).setLevel(level)
 

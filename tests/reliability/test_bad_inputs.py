@@ -1,0 +1,89 @@
+"""Bad returns are quarantined or rejected with reasons naming file, row and column; good ones beside them are
+accepted exactly as in a run without the bad ones."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from msdw.ingest import ingest_source
+from msdw.landing import Inbox, land
+from msdw.ledger import Ledger
+from msdw.sources import SOURCES
+from msdw.warehouse import Warehouse
+from tests.fixtures import bad_returns
+from tests.fixtures import inbox as fx
+
+CASES = bad_returns.corpus()
+
+
+def ingest(inbox: Path, warehouse: Warehouse) -> None:
+    for source in SOURCES:
+        land(Inbox(inbox), warehouse, source.name, "run", reject_strays=True)
+        ingest_source(source, warehouse)
+
+
+def raw_contents(warehouse: Warehouse) -> dict[str, list]:
+    con = duckdb.connect()
+    found = {}
+    for folder in sorted(p for p in warehouse.raw.iterdir() if p.is_dir() and p.name != "_ledger"):
+        found[folder.name] = con.execute(
+            f"select * exclude (_received_at, _version) from read_parquet('{folder}/*/*.parquet') order by all"
+        ).fetchall()
+    return found
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse, Warehouse]]:
+    root = tmp_path_factory.mktemp("bad")
+    os.environ["MSDW_PSEUDONYM_KEY"] = "one-key-for-both-runs-0123456789abcdef"
+    clean_inbox, mixed_inbox = root / "clean", root / "mixed"
+    fx.write_inbox(clean_inbox, with_bad=False)
+    fx.write_inbox(mixed_inbox, with_bad=False)
+    bad_returns.write_corpus(mixed_inbox, CASES)
+    clean, mixed = Warehouse.at(root / "wh-clean").ensure(), Warehouse.at(root / "wh-mixed").ensure()
+    ingest(clean_inbox, clean)
+    ingest(mixed_inbox, mixed)
+    del os.environ["MSDW_PSEUDONYM_KEY"]
+    yield clean, mixed
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 40
+    assert len({c.path for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.path[-60:] for c in CASES])
+def test_each_bad_return_is_stopped_with_its_reason(runs, case: bad_returns.Bad) -> None:
+    _, mixed = runs
+    with Ledger(mixed.ledger_db).connect(read_only=True) as con:
+        if case.outcome == "REJECTED":
+            rows = con.execute("select reason from sightings where path = ? and outcome = 'REJECTED'", [case.path])
+            (reason,) = rows.fetchall()[0]
+            assert case.words in reason
+            return
+        status, errors = con.execute(
+            "select status, errors from versions where original_path = ?", [case.path]
+        ).fetchall()[0]
+    assert status == "QUARANTINED"
+    reasons = json.loads(errors)
+    text = "\n".join(reasons)
+    assert case.words in text, text[:2000]
+    assert all(r.startswith(case.path) for r in reasons), reasons[:3]
+    if case.column:
+        assert f"column {case.column}" in text, text[:2000]
+    if case.row:
+        assert f"row {case.row}" in text, text[:2000]
+
+
+def test_good_returns_load_exactly_as_without_the_bad_ones(runs) -> None:
+    clean, mixed = runs
+    assert raw_contents(mixed) == raw_contents(clean)
+    with Ledger(mixed.ledger_db).connect(read_only=True) as con:
+        accepted = con.execute("select count(*) from versions where status = 'ACCEPTED'").fetchall()[0][0]
+    assert accepted == 7
