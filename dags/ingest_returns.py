@@ -11,6 +11,8 @@ import datetime as dt
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 
+from msdw.alerts import dag_failure_callback
+from msdw.orchestrate import WAREHOUSE_POOL
 from msdw.sources import SOURCES, Source
 from msdw.warehouse import DEFAULT_INBOX, DEFAULT_WAREHOUSE, configured
 
@@ -34,11 +36,12 @@ def make_ingest_dag(source: Source):
             "inbox": Param(inbox_default, type="string", description="Inbox folder or fsspec URL"),
             "warehouse": Param(warehouse_default, type="string", description="Warehouse folder"),
         },
-        default_args={"retries": 0},
+        default_args={"retries": 0, "on_failure_callback": dag_failure_callback},
+        on_failure_callback=dag_failure_callback,
         doc_md=__doc__,
     )
     def ingest() -> None:
-        @task(retries=2, retry_delay=dt.timedelta(seconds=10), retry_exponential_backoff=True)
+        @task(retries=2, retry_delay=dt.timedelta(seconds=10), retry_exponential_backoff=True, pool=WAREHOUSE_POOL)
         def land(**context) -> dict:
             from msdw.landing import Inbox, land
             from msdw.warehouse import Warehouse
@@ -49,7 +52,7 @@ def make_ingest_dag(source: Source):
             landed = land(Inbox(params["inbox"]), warehouse, source.name, run_id, reject_strays=True)
             return {"new_versions": landed.new_versions, "duplicates": landed.duplicates, "rejected": landed.rejected}
 
-        @task
+        @task(pool=WAREHOUSE_POOL)
         def load(landed: dict, **context) -> dict:
             from msdw.ingest import ingest_source
             from msdw.warehouse import Warehouse

@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags"
 INGEST_DAGS = ("ingest_police", "ingest_glaa", "ingest_border_force", "ingest_cps")
 BUILD_DAG = "build_warehouse"
+WAREHOUSE_POOL = "msdw_warehouse"  # one slot: only one task writes the warehouse at a time (a scheduler honours it)
 
 
 class OrchestrationError(MsdwError):

@@ -1,0 +1,83 @@
+"""The Superset dashboard bundle: built from dashboard.yml and the marts' dbt contracts, consistent, and every chart's
+query runs against tables with the contract's columns and types."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from msdw.publish import PUBLISHED_TABLES
+from tests.deploy.conftest import REPO, load_script
+
+bundle = load_script("deploy/superset/bundle.py")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    output = tmp_path_factory.mktemp("superset") / "msdw.zip"
+    assert bundle.main(["--output", str(output), "--uri", "duckdb:////w/marts.duckdb?access_mode=READ_ONLY"]) == 0
+    with zipfile.ZipFile(output) as archive:
+        return {name: yaml.safe_load(archive.read(name)) for name in archive.namelist()}
+
+
+def by_kind(files: dict[str, dict], kind: str) -> list[dict]:
+    return [data for name, data in files.items() if f"/{kind}/" in name]
+
+
+def test_bundle_has_metadata_database_datasets_charts_dashboard(files: dict[str, dict]) -> None:
+    assert files[f"{bundle.ROOT}/metadata.yaml"]["type"] == "Dashboard"
+    (database,) = by_kind(files, "databases")
+    assert database["sqlalchemy_uri"].endswith("access_mode=READ_ONLY")
+    assert database["allow_dml"] is False
+    spec = yaml.safe_load((REPO / "deploy" / "superset" / "dashboard.yml").read_text())
+    assert len(by_kind(files, "charts")) == len(spec["charts"])
+    assert {d["table_name"] for d in by_kind(files, "datasets")} <= set(PUBLISHED_TABLES)
+
+
+def test_references_between_files_resolve(files: dict[str, dict]) -> None:
+    (database,) = by_kind(files, "databases")
+    datasets = {d["uuid"]: d for d in by_kind(files, "datasets")}
+    charts = {c["uuid"]: c for c in by_kind(files, "charts")}
+    assert all(d["database_uuid"] == database["uuid"] for d in datasets.values())
+    assert all(c["dataset_uuid"] in datasets for c in charts.values())
+    (dashboard,) = by_kind(files, "dashboards")
+    placed = {
+        v["meta"]["uuid"] for v in dashboard["position"].values() if isinstance(v, dict) and v.get("type") == "CHART"
+    }
+    assert placed == set(charts)
+
+
+def test_every_chart_query_runs_on_the_contract_tables(files: dict[str, dict]) -> None:
+    con = duckdb.connect()
+    datasets = {d["uuid"]: d for d in by_kind(files, "datasets")}
+    for dataset in datasets.values():
+        columns = ", ".join(f'"{c["column_name"]}" {c["type"]}' for c in dataset["columns"])
+        con.execute(f'create table "{dataset["table_name"]}" ({columns})')
+    for chart in by_kind(files, "charts"):
+        table = datasets[chart["dataset_uuid"]]["table_name"]
+        params = chart["params"]
+        if params["viz_type"] == "table":
+            sql = f'select {", ".join(params["all_columns"])} from "{table}"'
+        else:
+            keys = [params["x_axis"], *params["groupby"]]
+            metrics = ", ".join(m["sqlExpression"] for m in params["metrics"])
+            sql = f'select {", ".join(keys)}, {metrics} from "{table}" group by all'
+        con.execute(sql).fetchall()
+
+
+def test_a_chart_on_an_unknown_column_is_refused() -> None:
+    contracts = bundle.load_contracts(bundle.DEFAULT_MODELS)
+    chart = {"name": "broken", "table": "mart_monthly_summary", "viz": "table", "columns": ["month", "no_such"]}
+    with pytest.raises(bundle.BundleError, match="no_such"):
+        bundle.check_chart(chart, contracts["mart_monthly_summary"])
+
+
+def test_uuids_are_stable_between_builds(tmp_path: Path, files: dict[str, dict]) -> None:
+    again = tmp_path / "again.zip"
+    bundle.main(["--output", str(again), "--uri", "duckdb:////w/marts.duckdb?access_mode=READ_ONLY"])
+    with zipfile.ZipFile(again) as archive:
+        assert {name: yaml.safe_load(archive.read(name)) for name in archive.namelist()} == files
