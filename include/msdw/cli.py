@@ -123,6 +123,7 @@ def _report_publish(warehouse: Warehouse, build: object) -> int:
         if info:
             print("  tables: " + ", ".join(f"{t} {n}" for t, n in sorted(info.get("tables", {}).items())))
         for label, path in (
+            ("Report", warehouse.report / "index.html"),
             ("Open data", warehouse.open_data),
             ("Data Docs", warehouse.data_docs / "index.html"),
             ("dbt docs", warehouse.dbt_docs / "index.html"),

@@ -77,9 +77,12 @@ def ingest_source(
         ledger.export_versions(warehouse.ledger_export)
         return result
     parser = Parser(load_key(warehouse.key_file))
+    from msdw.gx_context import warehouse_context
+
+    context = warehouse_context(warehouse)
     for start in range(0, len(pending), BATCH):
         batch = _parse(parser, warehouse, pending[start : start + BATCH])
-        _validate(batch)
+        _validate(batch, context)
         _check_unique_across_returns(parser.con, warehouse, batch)
         _check_dropped(parser.con, warehouse, batch)
         for work in batch:
@@ -121,7 +124,7 @@ def _with_metadata(typed: pa.Table, version: Version) -> pa.Table:
     return pa.table(columns)
 
 
-def _validate(batch: list[_Work]) -> None:
+def _validate(batch: list[_Work], context: object) -> None:
     """One Great Expectations validation per table over every parsed file of the batch."""
     from msdw.validate import validate_table
 
@@ -134,11 +137,13 @@ def _validate(batch: list[_Work]) -> None:
         if not frames:
             continue
         combined = pa.concat_tables(frames, promote_options="permissive")
-        failures = validate_table(table(name), combined.to_pandas())
+        failures = validate_table(table(name), combined.to_pandas(), context)
         for work in works:
             for failure in failures.get(work.version.sha256, []):
                 where = f"{work.version.original_path}" + (f" [{table(name).sheet}]" if table(name).sheet else "")
-                work.parsed.errors.append(Issue(where, failure.message, _first(failure.rows), failure.column))
+                work.parsed.errors.append(
+                    Issue(where, failure.reason or failure.message, _first(failure.rows), failure.column)
+                )
 
 
 def _first(rows: list[int]) -> int | None:

@@ -44,6 +44,7 @@ def airflow_environment(warehouse: Warehouse, inbox: str) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": os.fspath(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("MSDW_AIRFLOW_LOG_LEVEL", "ERROR"),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": os.fspath(home / "logs"),
@@ -126,6 +127,10 @@ def run_pipeline(
     """Run the ingest DAGs, then ``build_warehouse`` when it exists; returns the msdw run id and the outcomes."""
     prepare(warehouse, inbox)
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    if with_build:
+        from msdw.transform import ensure_manifest
+
+        ensure_manifest()  # parse the dbt project now, not inside the DAG file's import
     dags = load_dags()
     conf = {"inbox": inbox, "warehouse": os.fspath(warehouse.root), "msdw_run_id": run_id}
     outcomes = []

@@ -61,6 +61,11 @@ class Warehouse:
         return self.root / "dbt_docs"
 
     @property
+    def report(self) -> Path:
+        """The analysts' monthly report (``report/index.html``)."""
+        return self.root / "report"
+
+    @property
     def gx(self) -> Path:
         """Great Expectations' file context: validation results kept between runs."""
         return self.root / "gx"

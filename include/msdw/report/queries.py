@@ -1,0 +1,215 @@
+"""What the report reads from ``marts.duckdb``: one query per chart, aggregated in DuckDB, as JSON-ready rows.
+
+Every query aggregates: no row the report reads carries a person id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import duckdb
+
+Row = dict[str, object]
+
+AGENCY_NAMES = {"POLICE": "Police", "GLAA": "GLAA", "BORDER_FORCE": "Border Force", "CPS": "CPS"}
+SUBMITTER_NAMES = {"GLAA": "GLAA", "BF": "Border Force", "CPS": "CPS"}
+RETURN_STATUS_NAMES = {"ACCEPTED": "On time", "LATE": "Late", "MISSING": "Missing", "QUARANTINED": "Quarantined"}
+PATHWAY_STAGES = (
+    ("persons_identified", "Identified"),
+    ("persons_nrm_referred", "Referred to the NRM"),
+    ("persons_crime_recorded", "Crime recorded"),
+    ("persons_in_prosecuted_operation", "In a prosecuted operation"),
+    ("persons_in_convicted_operation", "In a convicted operation"),
+)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> list[Row]:
+    """Rows of a query as dictionaries of JSON values (dates as ISO text, decimals as floats)."""
+    result = con.execute(sql, params or [])
+    names = [d[0] for d in result.description]
+    return [{n: _json_value(v) for n, v in zip(names, row, strict=True)} for row in result.fetchall()]
+
+
+def _case(column: str, labels: dict[str, str]) -> str:
+    whens = " ".join(f"when '{code}' then '{label}'" for code, label in labels.items())
+    return f"coalesce(case {column} {whens} end, {column})"
+
+
+def victims_by_agency(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    return fetch(
+        con,
+        f"""
+        select month, {_case("agency_code", AGENCY_NAMES)} as agency, victims_identified
+        from mart_monthly_summary
+        where agency_code in ('POLICE', 'GLAA', 'BORDER_FORCE')
+        order by month, agency_code
+        """,
+    )
+
+
+def persons_against_records(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Cumulative identification records and distinct persons, by month, in long form (month, measure, count)."""
+    return fetch(
+        con,
+        """
+        with months as (
+            select month from fct_victim_identifications
+            union
+            select first_identified_month from fct_victims
+        ),
+        records as (
+            select month, count(*) as n from fct_victim_identifications group by month
+        ),
+        persons as (
+            select first_identified_month as month, count(*) as n from fct_victims group by first_identified_month
+        ),
+        cumulative as (
+            select
+                months.month,
+                sum(coalesce(records.n, 0)) over (order by months.month) as records,
+                sum(coalesce(persons.n, 0)) over (order by months.month) as persons
+            from months
+            left join records on records.month = months.month
+            left join persons on persons.month = months.month
+        )
+        select month, 'Identification records' as measure, records::bigint as count from cumulative
+        union all
+        select month, 'Distinct persons' as measure, persons::bigint as count from cumulative
+        order by month, measure
+        """,
+    )
+
+
+def crime_recording_by_force(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """NRM referrals by police and those with a crime recorded, by force over the whole period, best first."""
+    return fetch(
+        con,
+        """
+        select
+            coalesce(f.force_name, c.force_code) as force,
+            sum(c.nrm_referrals)::bigint as nrm_referrals,
+            sum(c.with_crime_recorded)::bigint as with_crime_recorded,
+            sum(c.with_crime_recorded) / sum(c.nrm_referrals) as compliance_rate
+        from mart_crime_recording as c
+        left join dim_force as f on f.force_code = c.force_code
+        group by all
+        having sum(c.nrm_referrals) > 0
+        order by compliance_rate desc, nrm_referrals desc, force
+        """,
+    )
+
+
+def operations_over_time(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    return fetch(
+        con,
+        """
+        select month, operations_live, operations_opened
+        from mart_monthly_summary
+        where agency_code = 'POLICE'
+        order by month
+        """,
+    )
+
+
+def victim_pathway(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Persons at each stage of the pathway by exploitation type, over every year, in long form."""
+    sums = ", ".join(f"sum({column})::bigint as {column}" for column, _ in PATHWAY_STAGES)
+    unpivot = " union all ".join(
+        f"select exploitation_type, {order} as stage_order, '{label}' as stage, {column} as persons from totals"
+        for order, (column, label) in enumerate(PATHWAY_STAGES)
+    )
+    return fetch(
+        con,
+        f"""
+        with totals as (select exploitation_type, {sums} from mart_victim_pathway group by exploitation_type)
+        select * from ({unpivot}) order by exploitation_type, stage_order
+        """,
+    )
+
+
+def cps_outcomes(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Defendants by year and outcome, with the year's conviction rate on every row."""
+    return fetch(
+        con,
+        """
+        with by_outcome as (
+            select year, coalesce(outcome, 'NOT_RECORDED') as outcome, sum(defendants)::bigint as defendants
+            from mart_cps_outcomes
+            group by all
+        )
+        select
+            year,
+            outcome,
+            defendants,
+            sum(case when outcome like 'CONVICTED_%' then defendants else 0 end) over (partition by year)
+                / sum(defendants) over (partition by year) as conviction_rate
+        from by_outcome
+        order by year, outcome
+        """,
+    )
+
+
+def return_status_grid(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """One cell per submitter and month: the worst status of its returns (missing, quarantined, late, on time)."""
+    return fetch(
+        con,
+        f"""
+        with returns as (
+            select
+                month, source, submitter, part, status,
+                case status when 'MISSING' then 4 when 'QUARANTINED' then 3 when 'LATE' then 2 else 1 end as severity
+            from mart_return_status
+        )
+        select
+            strftime(r.month, '%Y-%m') as month,
+            coalesce(f.force_name, {_case("r.submitter", SUBMITTER_NAMES)}) as submitter,
+            {_case("arg_max(r.status, r.severity)", RETURN_STATUS_NAMES)} as status,
+            string_agg(r.part || ': ' || lower(r.status), ', ' order by r.part) as parts
+        from returns as r
+        left join dim_force as f on f.force_code = r.submitter
+        group by r.month, r.source, r.submitter, f.force_name
+        order by r.source, submitter, r.month
+        """,
+    )
+
+
+@dataclass(frozen=True)
+class Headline:
+    first_month: str | None
+    last_month: str | None
+    identification_records: int
+    distinct_persons: int
+    nrm_referrals: int
+    operations_live_last_month: int
+    defendants_finalised: int
+    conviction_rate: float | None
+
+
+def headline(con: duckdb.DuckDBPyConnection) -> Headline:
+    (row,) = fetch(
+        con,
+        """
+        select
+            strftime(min(month), '%Y-%m') as first_month,
+            strftime(max(month), '%Y-%m') as last_month,
+            coalesce(sum(victims_identified), 0)::bigint as identification_records,
+            (select count(*) from fct_victims) as distinct_persons,
+            coalesce(sum(nrm_referrals), 0)::bigint as nrm_referrals,
+            coalesce(max(operations_live) filter (where agency_code = 'POLICE' and month = (
+                select max(month) from mart_monthly_summary)), 0)::bigint as operations_live_last_month,
+            coalesce(sum(defendants_finalised), 0)::bigint as defendants_finalised,
+            sum(convictions) / nullif(sum(defendants_finalised), 0) as conviction_rate
+        from mart_monthly_summary
+        """,
+    )
+    return Headline(**row)  # type: ignore[arg-type]
