@@ -1,0 +1,127 @@
+"""build_warehouse: when any source lands new raw data, build the dbt project, then gate and publish the marts.
+
+Runs dbt through Cosmos, one Airflow task per seed and model (each with its data and unit tests, ``dbt build``);
+tests with several parents run as their own tasks after all of them. Cosmos reads the project from a manifest made by
+``dbt parse`` (``msdw.transform.ensure_manifest``), so parsing this file does not run dbt. dbt is invoked in-process
+(``dbtRunner``), which saves a dbt start-up per task; dbt-duckdb keeps the build database open in the worker
+afterwards, so the publish task releases it (``msdw.transform.release_dbt_connections``) before it reads the build
+database. ``MSDW_DBT_INVOCATION=subprocess`` runs each task as a dbt subprocess instead.
+
+The warehouse folder comes from the run's params (``warehouse``; conf overrides it), and every dbt task's environment
+follows it (``msdw.transform.cosmos_env``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from msdw.transform import PROJECT_DIR, cosmos_env, dbt_executable, ensure_manifest
+
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", os.fspath(PROJECT_DIR / "target" / "cosmos"))
+
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+SOURCES = ("police", "glaa", "border_force", "cps")
+RAW_ASSETS = [Asset(f"msdw://raw/{source}") for source in SOURCES]
+ENV_KEYS = tuple(cosmos_env("/").keys())
+INVOCATION = {"subprocess": InvocationMode.SUBPROCESS, "dbt_runner": InvocationMode.DBT_RUNNER}
+EXECUTION = {"watcher": ExecutionMode.WATCHER, "local": ExecutionMode.LOCAL}
+MODE = EXECUTION[os.environ.get("MSDW_COSMOS_EXECUTION", "local")]
+# Local mode: one `dbt build` per seed and model, its tests included. The watcher mode (one `dbt build`, a sensor per
+# node) is faster on a scheduler but deadlocks under dag.test(), where sensors run before their producer finishes.
+TESTS = TestBehavior.AFTER_EACH if MODE is ExecutionMode.WATCHER else TestBehavior.BUILD
+
+
+def _any_of(assets: list[Asset]) -> Any:
+    schedule = assets[0]
+    for asset in assets[1:]:
+        schedule = schedule | asset
+    return schedule
+
+
+def _templated_env() -> dict[str, str]:
+    """Each dbt task's environment, rendered at run time from the warehouse param."""
+    return {key: "{{ msdw_cosmos_env(params.warehouse)['" + key + "'] }}" for key in ENV_KEYS}
+
+
+@dag(
+    dag_id="build_warehouse",
+    schedule=_any_of(RAW_ASSETS),
+    catchup=False,
+    max_active_runs=1,
+    max_active_tasks=1,  # one writer at a time on the DuckDB build database
+    params={
+        "warehouse": Param("data/warehouse", type="string", description="The warehouse folder"),
+        "inbox": Param("data/inbox", type="string", description="The inbox folder"),
+    },
+    user_defined_macros={"msdw_cosmos_env": cosmos_env},
+    tags=["msdw", "dbt"],
+    doc_md=__doc__,
+)
+def build_warehouse() -> None:
+    @task
+    def prepare() -> str:
+        """Make sure the warehouse folder and its raw zone exist; return its absolute path."""
+        from msdw.warehouse import Warehouse
+
+        params = get_current_context()["params"]
+        return os.fspath(Warehouse.at(params["warehouse"]).ensure().root)
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=PROJECT_DIR,
+            manifest_path=ensure_manifest(PROJECT_DIR),
+            project_name="msdw",
+        ),
+        profile_config=ProfileConfig(
+            profile_name="msdw",
+            target_name="build",
+            profiles_yml_filepath=PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=MODE,
+            invocation_mode=INVOCATION[os.environ.get("MSDW_DBT_INVOCATION", "dbt_runner")],
+            dbt_executable_path=dbt_executable(),
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TESTS,
+            should_detach_multiple_parents_tests=True,
+            emit_datasets=False,
+        ),
+        operator_args={"env": _templated_env(), "append_env": True, "install_deps": False},
+    )
+
+    @task
+    def publish(warehouse: str) -> dict[str, Any]:
+        """Render the dbt docs, then build the marts aside, gate them and publish them (or keep the last good)."""
+        from msdw.publish import publish as publish_marts
+        from msdw.report import render_report
+        from msdw.transform import DbtPaths, release_dbt_connections, render_dbt_docs
+        from msdw.warehouse import Warehouse
+
+        release_dbt_connections()
+        wh = Warehouse.at(warehouse)
+        render_dbt_docs(wh)
+        manifest = DbtPaths.for_warehouse(wh).target_dir / "manifest.json"
+        result = publish_marts(wh, manifest=manifest if manifest.exists() else None)
+        if result.published:
+            render_report(wh.marts, wh.report)
+        return {
+            "published": result.published,
+            "path": os.fspath(result.path),
+            "failures": list(result.failures),
+            "tables": dict(result.tables),
+        }
+
+    warehouse = prepare()
+    warehouse >> dbt
+    dbt >> publish(warehouse)
+
+
+build_warehouse()

@@ -1,0 +1,338 @@
+"""Running the dbt project (``dbt_project/``) against a warehouse folder.
+
+The build reads the raw zone (``MSDW_RAW_DIR``) and writes the build database (``MSDW_BUILD_DB``); both come from
+:func:`dbt_env`, so every caller (tests, the CLI, Cosmos tasks) points dbt at the same places the same way.
+
+The dbt sources over the raw zone are generated from the source descriptions in :mod:`msdw.sources`:
+``python -m msdw.transform sources`` rewrites ``models/staging/<source>/_<source>__sources.yml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from msdw.raw import LEDGER_VERSION_COLUMNS, METADATA_COLUMNS, PERSON_COLUMNS, table_columns
+from msdw.sources import SOURCES, Source
+from msdw.warehouse import Warehouse
+
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+SEED_PATH_IN_COPY = "seeds"  # the link dbt_project/seeds -> ../seeds, for runs from a linked copy of the project
+RAW_SCHEMA = "raw"
+MARTS_SCHEMA = "main"
+LEDGER_SOURCE = "ledger"
+LEDGER_TABLE = "return_versions"
+FRESHNESS = {"warn_after": {"count": 45, "period": "day"}, "error_after": {"count": 75, "period": "day"}}
+GENERATED_HEADER = (
+    "# Generated from msdw.sources by `python -m msdw.transform sources`: change the source descriptions, then\n"
+    "# regenerate. The raw zone is exposed to dbt as views in schema `raw` (macro create_raw_views).\n"
+)
+_TRACKING_OFF = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "DO_NOT_TRACK": "1",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+}
+
+
+class DbtFailed(RuntimeError):
+    """A dbt command failed; ``nodes`` names the models, tests or seeds that failed, when dbt got that far."""
+
+    def __init__(self, command: Sequence[str], nodes: Sequence[str], detail: str) -> None:
+        self.command = list(command)
+        self.nodes = list(nodes)
+        self.detail = detail
+        failing = ", ".join(self.nodes) if self.nodes else "no node (dbt stopped before running any)"
+        super().__init__(
+            f"dbt {' '.join(self.command)} failed at {failing}. Read the dbt log below, fix the model, test or input "
+            f"named there, then run the build again.\n{detail}"
+        )
+
+
+@dataclass(frozen=True)
+class DbtPaths:
+    """Where one warehouse's dbt run keeps its artefacts, apart from other warehouses sharing the project."""
+
+    project_dir: Path
+    target_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def for_warehouse(cls, warehouse: Warehouse, project_dir: Path = PROJECT_DIR) -> DbtPaths:
+        return cls(project_dir, warehouse.tmp / "dbt_target", warehouse.tmp / "dbt_logs")
+
+
+def _warehouse(warehouse: Warehouse | str | os.PathLike[str]) -> Warehouse:
+    return warehouse if isinstance(warehouse, Warehouse) else Warehouse.at(warehouse)
+
+
+def dbt_env(warehouse: Warehouse | str | os.PathLike[str], project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """Environment variables that point the dbt project at ``warehouse`` (to merge into ``os.environ``)."""
+    wh = _warehouse(warehouse)
+    paths = DbtPaths.for_warehouse(wh, project_dir)
+    env = {
+        "MSDW_RAW_DIR": os.fspath(wh.raw),
+        "MSDW_BUILD_DB": os.fspath(wh.build_db),
+        "DBT_PROFILES_DIR": os.fspath(project_dir),
+        "DBT_PROJECT_DIR": os.fspath(project_dir),
+        "DBT_TARGET_PATH": os.fspath(paths.target_dir),
+        "DBT_LOG_PATH": os.fspath(paths.log_dir),
+        **_TRACKING_OFF,
+    }
+    links = wh.root / "linkage" / "person_links.parquet"
+    env["MSDW_PERSON_LINKS"] = os.fspath(links)
+    return env
+
+
+def release_dbt_connections() -> None:
+    """Close the DuckDB database that dbt-duckdb keeps open in this process after an in-process (dbtRunner) run, so
+    that the build database can be opened again here (read-only, or attached by the publisher)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt never ran in this process
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if env is not None:
+            env.close()
+
+
+def dbt_executable() -> Path:
+    """The ``dbt`` command installed beside the running Python."""
+    candidate = Path(sys.executable).parent / "dbt"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("dbt")
+    if found is None:
+        raise FileNotFoundError("dbt is not installed in this environment: run `make setup` to install it.")
+    return Path(found)
+
+
+def _failed_nodes(target_dir: Path) -> list[str]:
+    results = target_dir / "run_results.json"
+    if not results.exists():
+        return []
+    data = json.loads(results.read_text())
+    return [r["unique_id"] for r in data.get("results", []) if r.get("status") in {"error", "fail", "runtime error"}]
+
+
+def run_dbt(
+    warehouse: Warehouse | str | os.PathLike[str],
+    args: list[str],
+    project_dir: Path = PROJECT_DIR,
+) -> None:
+    """Run ``dbt <args>`` against ``warehouse`` in a subprocess; raise :class:`DbtFailed` naming failing nodes.
+
+    A subprocess, not dbt's in-process runner: dbt-duckdb keeps the build database open for the life of the process,
+    which would stop later read-only connections (the mart gate, publishing) from opening it.
+    """
+    wh = _warehouse(warehouse)
+    wh.tmp.mkdir(parents=True, exist_ok=True)
+    paths = DbtPaths.for_warehouse(wh, project_dir)
+    results = paths.target_dir / "run_results.json"
+    results.unlink(missing_ok=True)
+    env = {**os.environ, **dbt_env(wh, project_dir)}
+    command = [os.fspath(dbt_executable()), *args]
+    proc = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip().splitlines()
+        raise DbtFailed(args, _failed_nodes(paths.target_dir), "\n".join(output[-60:]))
+
+
+def build_warehouse(warehouse: Warehouse | str | os.PathLike[str], full_refresh: bool = False) -> None:
+    """``dbt build``: seeds, models, data tests and unit tests, into the warehouse's build database."""
+    run_dbt(warehouse, ["build", *(["--full-refresh"] if full_refresh else [])])
+
+
+def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str]) -> Path:
+    """Generate the dbt docs site as one static page in ``<warehouse>/dbt_docs/index.html``; return that path."""
+    wh = _warehouse(warehouse)
+    run_dbt(wh, ["docs", "generate", "--static"])
+    built = DbtPaths.for_warehouse(wh).target_dir / "static_index.html"
+    wh.dbt_docs.mkdir(parents=True, exist_ok=True)
+    page = wh.dbt_docs / "index.html"
+    shutil.copyfile(built, page)
+    return page
+
+
+def parse_project(target_dir: Path, project_dir: Path = PROJECT_DIR) -> Path:
+    """Run ``dbt parse`` writing ``manifest.json`` into ``target_dir`` (for Cosmos' manifest load mode)."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        **_TRACKING_OFF,
+        "DBT_PROFILES_DIR": os.fspath(project_dir),
+        "DBT_TARGET_PATH": os.fspath(target_dir),
+        "DBT_LOG_PATH": os.fspath(target_dir / "logs"),
+    }
+    command = [os.fspath(dbt_executable()), "parse"]
+    proc = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise DbtFailed(["parse"], [], (proc.stdout + proc.stderr)[-4000:])
+    return target_dir / "manifest.json"
+
+
+def _project_mtime(project_dir: Path) -> float:
+    watched = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "analyses", "../seeds"):
+        watched.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    return max((p.stat().st_mtime for p in watched if p.exists()), default=0.0)
+
+
+def ensure_manifest(project_dir: Path = PROJECT_DIR) -> Path:
+    """A ``manifest.json`` of the project no older than its files, parsed again only when they changed.
+
+    Cosmos loads the project from it (``LoadMode.DBT_MANIFEST``) so that parsing the DAG file never runs dbt, except
+    the first time after the project changes.
+    """
+    manifest = project_dir / "target" / "manifest.json"
+    if manifest.exists() and manifest.stat().st_mtime >= _project_mtime(project_dir):
+        return manifest
+    scratch = project_dir / "target" / f"parse-{os.getpid()}"
+    try:
+        parsed = parse_project(scratch, project_dir)
+        os.replace(parsed, manifest)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return manifest
+
+
+def cosmos_env(warehouse: Warehouse | str | os.PathLike[str]) -> dict[str, str]:
+    """The variables a Cosmos dbt task needs: where the raw zone and build database are, and no telemetry.
+
+    Cosmos runs dbt in a copy of the project with its own profiles and target folders, so only these are passed.
+    """
+    env = dbt_env(warehouse)
+    keep = ("MSDW_RAW_DIR", "MSDW_BUILD_DB", "MSDW_PERSON_LINKS", *_TRACKING_OFF)
+    return {**{key: env[key] for key in keep}, "MSDW_SEED_PATH": SEED_PATH_IN_COPY}
+
+
+# --- sources over the raw zone, generated from the source descriptions ------------------------------------------
+
+
+def _doc(name: str) -> str:
+    return "{{ doc('" + name + "') }}"
+
+
+def _raw_column_description(source: Source, table_name: str, column: str) -> str:
+    if column in METADATA_COLUMNS:
+        return _doc("raw" + column)
+    if column in PERSON_COLUMNS:
+        return _doc("raw_" + column)
+    table = next(t for t in source.tables if t.name == table_name)
+    return table.column(column).description
+
+
+def source_definition(source: Source) -> dict:
+    """The dbt source (as a YAML-ready dict) for ``source``'s raw tables, with their raw-zone columns and types."""
+    tables = []
+    for file_kind, table in ((f, t) for f in source.files for t in f.tables):
+        columns = [
+            {
+                "name": name,
+                "data_type": data_type,
+                "description": _raw_column_description(source, table.name, name),
+            }
+            for name, data_type in table_columns(table).items()
+        ]
+        tables.append(
+            {
+                "name": table.name,
+                "description": table.description,
+                "config": {
+                    "meta": {
+                        "raw_path": f"{table.name}/*/*.parquet",
+                        "return_source": source.name,
+                        "agency_code": source.agency_code,
+                        "return_part": file_kind.part,
+                        "submitter": file_kind.submitter,
+                    }
+                },
+                "columns": columns,
+            }
+        )
+    return {
+        "name": source.name,
+        "description": source.description,
+        "schema": RAW_SCHEMA,
+        "config": {"loaded_at_field": "_received_at", "freshness": FRESHNESS},
+        "tables": tables,
+    }
+
+
+def ledger_source_definition() -> dict:
+    """The dbt source for the ledger's export of every return version."""
+    columns = [
+        {"name": name, "data_type": data_type, "description": _doc("ledger_" + name)}
+        for name, data_type in LEDGER_VERSION_COLUMNS.items()
+    ]
+    return {
+        "name": LEDGER_SOURCE,
+        "description": "The audit ledger: every return version received, accepted or quarantined.",
+        "schema": RAW_SCHEMA,
+        "config": {"loaded_at_field": "processed_at", "freshness": FRESHNESS},
+        "tables": [
+            {
+                "name": LEDGER_TABLE,
+                "description": "One row per return version, with its status, counts and reasons.",
+                "config": {"meta": {"raw_path": "_ledger/return_versions.parquet"}},
+                "columns": columns,
+            }
+        ],
+    }
+
+
+def _render(definition: dict) -> str:
+    body = yaml.safe_dump({"version": 2, "sources": [definition]}, sort_keys=False, width=120, allow_unicode=True)
+    return GENERATED_HEADER + body
+
+
+def sources_files(project_dir: Path = PROJECT_DIR) -> dict[Path, str]:
+    """Every generated sources YAML file of the project and the text it should hold."""
+    staging = project_dir / "models" / "staging"
+    files = {staging / s.name / f"_{s.name}__sources.yml": _render(source_definition(s)) for s in SOURCES}
+    files[staging / LEDGER_SOURCE / f"_{LEDGER_SOURCE}__sources.yml"] = _render(ledger_source_definition())
+    return files
+
+
+def write_sources(project_dir: Path = PROJECT_DIR) -> list[Path]:
+    """Rewrite the generated sources YAML files; return the paths written."""
+    written = []
+    for path, text in sources_files(project_dir).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m msdw.transform", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("sources", help="regenerate the dbt sources YAML from msdw.sources")
+    build = commands.add_parser("build", help="dbt build into a warehouse's build database")
+    build.add_argument("--warehouse", required=True)
+    build.add_argument("--full-refresh", action="store_true")
+    docs = commands.add_parser("docs", help="render the dbt docs site into <warehouse>/dbt_docs")
+    docs.add_argument("--warehouse", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "sources":
+        for path in write_sources():
+            print(path)
+    elif args.command == "build":
+        build_warehouse(args.warehouse, full_refresh=args.full_refresh)
+    else:
+        print(render_dbt_docs(args.warehouse))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
