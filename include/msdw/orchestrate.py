@@ -54,6 +54,7 @@ def airflow_environment(warehouse: Warehouse, inbox: str) -> dict[str, str]:
         "SCARF_ANALYTICS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "GX_ANALYTICS_ENABLED": "False",
+        "DBT_QUIET": os.environ.get("DBT_QUIET", "True"),  # dbt's own lines stay in the task logs' detail
         "MSDW_INBOX": inbox,
         "MSDW_WAREHOUSE": os.fspath(warehouse.root),
     }
