@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
@@ -141,8 +142,9 @@ def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_st
     fresh.sort(key=lambda s: (s.mtime, s.relpath))
     new_versions = duplicates = 0
     rejected: list[str] = []
-    for sighting in fresh:
-        outcome = _land_one(inbox, warehouse, ledger, sighting, run_id)
+    with ledger.connect() as con:
+        outcomes = [_land_one(inbox, warehouse, ledger, con, sighting, run_id) for sighting in fresh]
+    for outcome in outcomes:
         if outcome == "VERSION":
             new_versions += 1
         elif outcome == "DUPLICATE":
@@ -152,11 +154,13 @@ def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_st
     return Landed(new_versions, duplicates, rejected)
 
 
-def _land_one(inbox: Inbox, warehouse: Warehouse, ledger: Ledger, s: Sighting, run_id: str) -> str:
+def _land_one(
+    inbox: Inbox, warehouse: Warehouse, ledger: Ledger, con: duckdb.DuckDBPyConnection, s: Sighting, run_id: str
+) -> str:
+    """Archive one file and record what it is; one transaction, so a crash leaves it either unseen or landed."""
     if not s.regular:
         reason = "not a regular file (a symlink or special file): send the file itself"
-        with ledger.connect() as con:
-            ledger.record_sighting(con, s.relpath, s.size, s.mtime, None, "REJECTED", reason, None, run_id)
+        ledger.record_sighting(con, s.relpath, s.size, s.mtime, None, "REJECTED", reason, None, run_id)
         log.warning("%s: rejected: %s", s.relpath, reason)
         return f"{s.relpath}: {reason}"
     content = inbox.read(s.relpath)
@@ -164,20 +168,18 @@ def _land_one(inbox: Inbox, warehouse: Warehouse, ledger: Ledger, s: Sighting, r
     try:
         identified = identify(s.relpath)
     except ReturnRejected as exc:
-        with ledger.connect() as con:
-            ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "REJECTED", exc.reason, None, run_id)
+        ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "REJECTED", exc.reason, None, run_id)
         log.warning("%s", exc)
         return str(exc)
     key = identified.identity.key
-    with ledger.connect() as con:
-        con.begin()
-        if ledger.version_of(con, key, sha) is not None:
-            ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "DUPLICATE", None, key, run_id)
-            con.commit()
-            log.info("%s: duplicate of a version already received", s.relpath)
-            return "DUPLICATE"
-        version = ledger.add_version(con, identified.identity, sha, s.relpath, s.mtime, run_id)
-        ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "VERSION", None, key, run_id)
+    con.begin()
+    if ledger.version_of(con, key, sha) is not None:
+        ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "DUPLICATE", None, key, run_id)
         con.commit()
+        log.info("%s: duplicate of a version already received", s.relpath)
+        return "DUPLICATE"
+    version = ledger.add_version(con, identified.identity, sha, s.relpath, s.mtime, run_id)
+    ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "VERSION", None, key, run_id)
+    con.commit()
     log.info("%s: %s version %d", s.relpath, identified.identity, version)
     return "VERSION"

@@ -153,3 +153,25 @@ def test_operations_dropped_without_closure_warn(tmp_path: Path) -> None:
             "select warnings from versions where original_path = 'police/2018-02/E23000002.csv'"
         ).fetchall()[0][0]
     assert "1 dropped without closure" in warnings and ": B" in warnings
+
+
+def test_refs_unique_across_months_of_a_submitter(tmp_path: Path) -> None:
+    from msdw.ingest import ingest_source
+    from msdw.sources import source
+
+    inbox = tmp_path / "inbox"
+    row = "V-1,,,,,30,F,GBR,LABOUR,{month}-03,N,,N,N,\n"
+    for month in ("2018-01", "2018-02", "2018-03"):
+        (inbox / f"police/{month}").mkdir(parents=True)
+        (inbox / f"police/{month}/E23000002_victims.csv").write_text(fx.VICTIMS_HEADER + "\n" + row.format(month=month))
+    (inbox / "police/2018-03/E23000003_victims.csv").write_text(fx.VICTIMS_HEADER + "\n" + row.format(month="2018-03"))
+    warehouse = Warehouse.at(tmp_path / "wh").ensure()
+    land(Inbox(inbox), warehouse, "police", "r1")
+    result = ingest_source(source("police"), warehouse)
+    # January is first; February and March repeat its ref; another force may use the same ref.
+    assert sorted(result.accepted) == [
+        "police/2018-01/E23000002_victims.csv (v1)",
+        "police/2018-03/E23000003_victims.csv (v1)",
+    ]
+    reasons = result.quarantined["police/2018-03/E23000002_victims.csv (v1)"]
+    assert "'V-1' was already reported in 2018-01" in reasons[0] and "row 2, column victim_ref" in reasons[0]
