@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from msdw.alerts import dag_failure_callback
+from msdw.orchestrate import WAREHOUSE_POOL
 from msdw.transform import PROJECT_DIR, cosmos_env, dbt_executable, ensure_manifest
 
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
@@ -60,6 +62,8 @@ def _templated_env() -> dict[str, str]:
     },
     user_defined_macros={"msdw_cosmos_env": cosmos_env},
     tags=["msdw", "dbt"],
+    default_args={"on_failure_callback": dag_failure_callback},
+    on_failure_callback=dag_failure_callback,
     doc_md=__doc__,
 )
 def build_warehouse() -> None:
@@ -94,10 +98,18 @@ def build_warehouse() -> None:
             should_detach_multiple_parents_tests=True,
             emit_datasets=False,
         ),
-        operator_args={"env": _templated_env(), "append_env": True, "install_deps": False},
+        operator_args={"env": _templated_env(), "append_env": True, "install_deps": False, "pool": WAREHOUSE_POOL},
     )
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
+    def link(warehouse: str) -> str:
+        """Link victim records across agencies and months into persons (Splink), before dbt builds the marts."""
+        from msdw.linkage import link_persons
+        from msdw.warehouse import Warehouse
+
+        return str(link_persons(Warehouse.at(warehouse)))
+
+    @task(pool=WAREHOUSE_POOL)
     def publish(warehouse: str) -> dict[str, Any]:
         """Render the dbt docs, then build the marts aside, gate them and publish them (or keep the last good)."""
         from msdw.publish import publish as publish_marts
@@ -120,7 +132,7 @@ def build_warehouse() -> None:
         }
 
     warehouse = prepare()
-    warehouse >> dbt
+    link(warehouse) >> dbt
     dbt >> publish(warehouse)
 
 

@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--ingest-only", action="store_true", help="stop after ingestion")
     run.set_defaults(func=_run)
 
+    from msdw.linkage import add_report_arguments
+
+    add_report_arguments(sub.add_parser("linkage-report", help="measure person linkage against a ground truth"))
+
     status = sub.add_parser("status", help="show the state of returns and the last publish")
     status.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
     status.add_argument("--all", action="store_true", help="list every expected return, not only problems")

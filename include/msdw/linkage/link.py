@@ -1,0 +1,281 @@
+"""Link victim identifications into persons, incrementally, and keep person ids stable.
+
+A run reads the features of every identification in the raw zone (:mod:`msdw.linkage.features`) and the state of
+the last run (:mod:`msdw.linkage.state`). Identifications not linked before, or whose features changed (a revised
+return), are *new*; only they are compared: with each other (``predict_within``) and with the rest
+(``predict_between``), so a run costs about the new records, not the whole history. Links at or above the model's
+threshold are added to the kept links; links of identifications that disappeared or changed are dropped. Persons
+are the connected components of the kept links, and get their ids by the rules of :mod:`msdw.linkage.clusters`.
+
+The model is trained on the first run (or with ``retrain=True``, which also relinks everything while keeping ids
+where the rules allow) and saved to ``model.json``; later runs load it, so results are reproducible.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from msdw.linkage import model as mdl
+from msdw.linkage.clusters import Assignment, assign_ids, components
+from msdw.linkage.errors import LinkageError
+from msdw.linkage.features import FEATURES_TABLE, load_features
+from msdw.linkage.state import LinkagePaths, load_state, save_state, write_person_links
+from msdw.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+FINGERPRINT_COLUMNS = (
+    "given_name_key",
+    "family_name_key",
+    "name_key",
+    "phonetic_key",
+    "array_to_string(name_gram_keys, ' ')",
+    "dob_key",
+    "birth_year_est",
+    "gender",
+    "nationality",
+)
+TF_TABLE = "linkage_tf_name_key"
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    run_id: int
+    identifications: int
+    new_identifications: int
+    removed_identifications: int
+    edges_added: int
+    persons: int
+    new_persons: int
+    merged_persons: int
+    retrained: bool
+    seconds: float
+    person_links: str
+    skipped: str | None = None  # why nothing was linked, when so
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"linkage skipped: {self.skipped}"
+        return (
+            f"linkage run {self.run_id}: {self.identifications} identifications ({self.new_identifications} new, "
+            f"{self.removed_identifications} removed), {self.edges_added} links added, {self.persons} persons "
+            f"({self.new_persons} new, {self.merged_persons} merged){', model retrained' if self.retrained else ''}, "
+            f"{self.seconds:.1f} s"
+        )
+
+
+def link_persons(
+    warehouse: Warehouse, retrain: bool = False, config: mdl.ModelConfig | None = None, threads: int | None = None
+) -> LinkResult:
+    """Link the identifications of ``warehouse`` into persons and write ``linkage/person_links.parquet``."""
+    started = time.monotonic()
+    paths = LinkagePaths.of(warehouse)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    try:
+        load_features(con, warehouse)
+        _add_fingerprints(con)
+        load_state(con, paths)
+        run_id = con.execute("select coalesce(max(run_id), 0) + 1 from state.runs").fetchall()[0][0]
+        retrained = retrain or not paths.model.exists()
+        trainable = con.execute(f"select count(*) from {FEATURES_TABLE} where name_key is not null").fetchall()[0][0]
+        if retrained and trainable < mdl.MIN_TRAINING_RECORDS:
+            return _skipped(
+                paths,
+                f"only {trainable} identifications with names to train the linkage model on (at least "
+                f"{mdl.MIN_TRAINING_RECORDS} needed); person ids come from exact pseudonym matches until more "
+                f"months are ingested (or a trained model.json is copied into {paths.root})",
+                time.monotonic() - started,
+            )
+        if retrained:
+            con.execute("delete from state.linked")
+            con.execute("delete from state.edges")
+        removed = _drop_changed(con)
+        new_count = _mark_new(con)
+        settings = _model(con, paths, retrained, config or mdl.ModelConfig())
+        threshold = settings.get("msdw_threshold", (config or mdl.ModelConfig()).threshold)
+        edges_added = _predict_new(con, settings, threshold, run_id) if new_count else 0
+        con.execute(
+            f"insert into state.linked select identification_id, fingerprint, {run_id} from {FEATURES_TABLE} "
+            "where is_new"
+        )
+        assignment = _assign(con)
+        _store_assignment(con, assignment, run_id)
+        persons = len(set(assignment.person_of.values()))
+        seconds = time.monotonic() - started
+        result = LinkResult(
+            run_id=run_id,
+            identifications=len(assignment.person_of),
+            new_identifications=new_count,
+            removed_identifications=removed,
+            edges_added=edges_added,
+            persons=persons,
+            new_persons=assignment.new_persons,
+            merged_persons=len(assignment.merged),
+            retrained=retrained,
+            seconds=seconds,
+            person_links=str(paths.person_links),
+        )
+        con.execute(
+            "insert into state.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                datetime.now(UTC).replace(tzinfo=None),
+                result.identifications,
+                new_count,
+                removed,
+                edges_added,
+                persons,
+                assignment.new_persons,
+                len(assignment.merged),
+                retrained,
+                seconds,
+            ],
+        )
+        save_state(con, paths)
+        write_person_links(con, paths)
+        log.info("%s", result)
+        return result
+    finally:
+        con.close()
+
+
+def _skipped(paths: LinkagePaths, reason: str, seconds: float) -> LinkResult:
+    log.warning("linkage skipped: %s", reason)
+    return LinkResult(0, 0, 0, 0, 0, 0, 0, 0, False, seconds, str(paths.person_links), skipped=reason)
+
+
+def _add_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
+    parts = ", ".join(f"coalesce(cast({c} as varchar), '')" for c in FINGERPRINT_COLUMNS)
+    con.execute(f"alter table {FEATURES_TABLE} add column fingerprint varchar")
+    con.execute(f"update {FEATURES_TABLE} set fingerprint = md5(concat_ws('|', {parts}))")
+    con.execute(f"alter table {FEATURES_TABLE} add column is_new boolean default false")
+
+
+def _drop_changed(con: duckdb.DuckDBPyConnection) -> int:
+    """Forget identifications that disappeared or whose features changed, and their links; returns how many."""
+    con.execute(
+        f"""
+        create temp table gone as
+        select s.identification_id from state.linked s
+        left join {FEATURES_TABLE} f using (identification_id)
+        where f.identification_id is null or f.fingerprint <> s.fingerprint
+        """
+    )
+    count = con.execute("select count(*) from gone").fetchall()[0][0]
+    if count:
+        con.execute(
+            "delete from state.edges where identification_id_l in (select identification_id from gone) "
+            "or identification_id_r in (select identification_id from gone)"
+        )
+        con.execute("delete from state.linked where identification_id in (select identification_id from gone)")
+    return count
+
+
+def _mark_new(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute(
+        f"update {FEATURES_TABLE} set is_new = true "
+        "where identification_id not in (select identification_id from state.linked)"
+    )
+    return con.execute(f"select count(*) from {FEATURES_TABLE} where is_new").fetchall()[0][0]
+
+
+def _model(
+    con: duckdb.DuckDBPyConnection, paths: LinkagePaths, retrain: bool, config: mdl.ModelConfig
+) -> dict[str, Any]:
+    if not retrain:
+        try:
+            return mdl.load(paths.model)
+        except (OSError, ValueError) as exc:
+            raise LinkageError(
+                f"cannot read the linkage model {paths.model} ({exc}): restore it, or relink with retrain=True "
+                "(`msdw linkage-report --retrain`)"
+            ) from exc
+    from splink import DuckDBAPI, Linker
+
+    mdl.quiet_splink()
+    db_api = DuckDBAPI(connection=con)
+    _create_tf_table(con)
+    linker = Linker(db_api.register(FEATURES_TABLE), mdl.settings(), log_level=None)
+    linker.table_management.register_term_frequency_lookup(db_api.register(TF_TABLE), "name_key")
+    mdl.train(linker, config)
+    settings = mdl.floor_m_probabilities(linker.misc.save_model_to_json())
+    settings["msdw_threshold"] = config.threshold
+    mdl.save(settings, paths.model)
+    return settings
+
+
+def _create_tf_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        create or replace table {TF_TABLE} as
+        select name_key, count(*) / sum(count(*)) over () as tf_name_key
+        from {FEATURES_TABLE} where name_key is not null group by name_key
+        """
+    )
+
+
+def _predict_new(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], threshold: float, run_id: int) -> int:
+    """Score the new identifications against each other and the rest; keep links at or above ``threshold``."""
+    from splink import DuckDBAPI, Linker
+
+    mdl.quiet_splink()
+    _create_tf_table(con)
+    con.execute(f"create or replace table linkage_new as select * from {FEATURES_TABLE} where is_new")
+    con.execute(f"create or replace table linkage_old as select * from {FEATURES_TABLE} where not is_new")
+    db_api = DuckDBAPI(connection=con)
+    model = {k: v for k, v in settings.items() if not k.startswith("msdw_")}
+    linker = Linker(db_api.register(FEATURES_TABLE), model, log_level=None)
+    linker.table_management.register_term_frequency_lookup(db_api.register(TF_TABLE), "name_key")
+    new = db_api.register("linkage_new")
+    tables = [linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")]
+    old_count = con.execute("select count(*) from linkage_old").fetchall()[0][0]
+    if old_count:
+        old = db_api.register("linkage_old")
+        tables.append(
+            linker.inference.predict_between(old, new, threshold_match_probability=threshold, warning_mode="never")
+        )
+    added = 0
+    for table in tables:
+        con.execute(
+            f"""
+            insert into state.edges
+            select least(identification_id_l, identification_id_r), greatest(identification_id_l,
+                identification_id_r), match_probability, match_weight, {run_id}
+            from {table.physical_name}
+            where match_probability >= {threshold}
+            """
+        )
+        counted = con.execute(f"select count(*) from {table.physical_name} where match_probability >= ?", [threshold])
+        added += counted.fetchall()[0][0]
+        table.drop_table_from_database_and_remove_from_cache()
+    return added
+
+
+def _assign(con: duckdb.DuckDBPyConnection) -> Assignment:
+    rows = con.execute(f"select identification_id, coalesce(identified_date, month) from {FEATURES_TABLE}").fetchall()
+    order = {iid: (day, iid) for iid, day in rows}
+    edges = con.execute("select identification_id_l, identification_id_r from state.edges").fetchall()
+    previous = dict(con.execute("select identification_id, person_id from state.links").fetchall())
+    counter = con.execute("select value from state.counters where name = 'next_person'").fetchall()
+    return assign_ids(components(order, edges), order, previous, counter[0][0] if counter else 1)
+
+
+def _store_assignment(con: duckdb.DuckDBPyConnection, assignment: Assignment, run_id: int) -> None:
+    con.execute("delete from state.links")
+    if assignment.person_of:
+        con.executemany("insert into state.links values (?, ?)", list(assignment.person_of.items()))
+    if assignment.merged:
+        con.executemany(
+            "insert into state.merges values (?, ?, ?)", [(a, b, run_id) for a, b in assignment.merged.items()]
+        )
+    con.execute("delete from state.counters where name = 'next_person'")
+    con.execute("insert into state.counters values ('next_person', ?)", [assignment.next_number])

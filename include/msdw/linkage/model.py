@@ -1,0 +1,234 @@
+"""The Splink model of who is the same person: comparisons, blocking rules, training, and its JSON file.
+
+Comparisons (each with a null level where a side lacks the value):
+- ``name``: the same given and family names; the same names in another order (swapped); the same phonetic codes
+  (spelling variants, transliterations); one name's tokens all within the other's (a dropped middle name); character
+  bigram Jaccard similarity above 0.75 and 0.55 (typing errors); else. The first two levels are adjusted for how
+  common the name is (``tf_name_key``), so that two records of a common name count for less.
+- ``dob``: the same date of birth; years of birth, one of them estimated from an age, within one and within three
+  years; else.
+- ``gender`` and ``nationality``: equal or not.
+- ``when_where``: within 7 days in the same police force area (agencies working together), within 7 days, in the
+  same force area, within a year, else.
+
+Parameters: the prior from deterministic rules, u by random sampling (seeded), m by expectation maximisation in two
+sessions (blocked on date of birth, then on the name), so a retrain on the same data gives the same model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SEED = 20180101
+MIN_TRAINING_RECORDS = 50
+MIN_M = 0.005
+DIFFERENT_DOB_M = 0.01  # share of one person's records with two different full dates of birth: fixed, not estimated
+DIALECT = "duckdb"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What is chosen by measurement against the generator's ground truth (docs/linkage.md)."""
+
+    threshold: float = 0.95  # match probability at or above which two identifications are the same person
+    u_max_pairs: float = 5e6
+    prior_recall: float = 0.4  # share of true matches the deterministic rules are taken to find
+    seed: int = SEED
+
+
+def _jaccard() -> str:
+    """Jaccard similarity of the two names' bigram bitmaps."""
+    both = "bit_count(l.gram_bits_a & r.gram_bits_a)::integer + bit_count(l.gram_bits_b & r.gram_bits_b)::integer"
+    either = "bit_count(l.gram_bits_a | r.gram_bits_a)::integer + bit_count(l.gram_bits_b | r.gram_bits_b)::integer"
+    return f"(({both})::double / greatest({either}, 1))"
+
+
+def _suffixed(sql: str) -> str:
+    """``l.col`` and ``r.col`` as Splink's comparison columns ``col_l`` and ``col_r``."""
+    return re.sub(r"\b([lr])\.(\w+)", r"\2_\1", sql)
+
+
+def _level(sql: str, label: str, *, null: bool = False, tf: str | None = None) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": _suffixed(sql), "label_for_charts": label}
+    if null:
+        level["is_null_level"] = True
+    if tf:
+        level["tf_adjustment_column"] = tf
+        level["tf_adjustment_weight"] = 1.0
+    return level
+
+
+ELSE = {"sql_condition": "ELSE", "label_for_charts": "All other comparisons"}
+
+
+def name_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "name",
+        "comparison_description": "Name pseudonyms: exact, swapped, phonetic, subset, bigram similarity",
+        "comparison_levels": [
+            _level("l.name_key is null or r.name_key is null", "Name missing", null=True),
+            _level(
+                "l.given_name_key = r.given_name_key and l.family_name_key = r.family_name_key",
+                "Exact given and family name",
+                tf="name_key",
+            ),
+            _level("l.name_key = r.name_key", "Same name tokens in another order", tf="name_key"),
+            _level("l.phonetic_key = r.phonetic_key", "Same phonetic codes"),
+            _level(
+                "list_has_all(l.name_token_keys, r.name_token_keys) "
+                "or list_has_all(r.name_token_keys, l.name_token_keys)",
+                "One name's tokens within the other's",
+            ),
+            _level(f"{_jaccard()} >= 0.75", "Bigram Jaccard >= 0.75"),
+            _level(f"{_jaccard()} >= 0.55", "Bigram Jaccard >= 0.55"),
+            ELSE,
+        ],
+    }
+
+
+def dob_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "dob",
+        "comparison_description": "Date of birth pseudonym, else year of birth (estimated from age where unknown)",
+        "comparison_levels": [
+            _level("l.birth_year_est is null or r.birth_year_est is null", "Birth year unknown", null=True),
+            _level("l.dob_key = r.dob_key", "Same date of birth"),
+            {
+                **_level("l.dob_key is not null and r.dob_key is not null", "Different dates of birth"),
+                "m_probability": DIFFERENT_DOB_M,
+                "fix_m_probability": True,
+            },
+            _level(
+                "abs(l.birth_year_est - r.birth_year_est) <= 1",
+                "Estimated birth year within 1",
+            ),
+            _level(
+                "abs(l.birth_year_est - r.birth_year_est) <= 3",
+                "Estimated birth year within 3",
+            ),
+            ELSE,
+        ],
+    }
+
+
+def when_where_comparison() -> dict[str, Any]:
+    """When and where the two identifications were made, in one comparison because the two go together: agencies
+    working together identify a person within days in the same force area, while a person identified again later is
+    often elsewhere."""
+    days = "abs(datediff('day', l.identified_date, r.identified_date))"
+    same_place = "l.place = r.place"
+    return {
+        "output_column_name": "when_where",
+        "comparison_description": "Days between the identifications, and whether in the same police force area",
+        "comparison_levels": [
+            _level("l.identified_date is null or r.identified_date is null", "Date missing", null=True),
+            _level(f"{days} <= 7 and {same_place}", "Within 7 days, same force area"),
+            _level(f"{days} <= 7", "Within 7 days"),
+            _level(same_place, "Same force area"),
+            _level(f"{days} <= 366", "Within a year"),
+            ELSE,
+        ],
+    }
+
+
+def exact_comparison(column: str) -> dict[str, Any]:
+    return {
+        "output_column_name": column,
+        "comparison_description": f"{column} equal",
+        "comparison_levels": [
+            _level(f"l.{column} is null or r.{column} is null", f"{column} missing", null=True),
+            _level(f"l.{column} = r.{column}", f"Same {column}"),
+            ELSE,
+        ],
+    }
+
+
+def blocking_rules() -> list[dict[str, Any]]:
+    """Candidate pairs: any one of these holds."""
+    return [
+        {"blocking_rule": "l.name_key = r.name_key", "sql_dialect": DIALECT},
+        {"blocking_rule": "l.phonetic_key = r.phonetic_key", "sql_dialect": DIALECT},
+        {"blocking_rule": "l.dob_key = r.dob_key", "sql_dialect": DIALECT},
+        {
+            "blocking_rule": "l.name_phonetic_keys = r.name_phonetic_keys and l.birth_year_est = r.birth_year_est",
+            "arrays_to_explode": ["name_phonetic_keys"],
+            "sql_dialect": DIALECT,
+        },
+        {
+            "blocking_rule": "l.nationality = r.nationality and l.gender = r.gender "
+            "and l.identified_date between r.identified_date - 7 and r.identified_date + 7",
+            "sql_dialect": DIALECT,
+        },
+    ]
+
+
+def settings() -> dict[str, Any]:
+    """The untrained Splink settings."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "identification_id",
+        "probability_two_random_records_match": 1e-4,
+        "blocking_rules_to_generate_predictions": blocking_rules(),
+        "comparisons": [
+            name_comparison(),
+            dob_comparison(),
+            exact_comparison("gender"),
+            exact_comparison("nationality"),
+            when_where_comparison(),
+        ],
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+        "additional_columns_to_retain": ["agency_code"],
+    }
+
+
+def train(linker: Any, config: ModelConfig) -> None:
+    """Estimate the model's parameters on the records ``linker`` was given."""
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [
+            {"blocking_rule": "l.name_key = r.name_key and l.dob_key = r.dob_key", "sql_dialect": DIALECT},
+        ],
+        recall=config.prior_recall,
+    )
+    training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    same_person_kind = "l.gender = r.gender and l.nationality = r.nationality"
+    for rule in (
+        f"l.dob_key = r.dob_key and {same_person_kind}",  # estimates name and when_where
+        f"l.name_key = r.name_key and {same_person_kind}",  # estimates dob and when_where
+        "l.name_key = r.name_key and l.dob_key = r.dob_key",  # estimates gender, nationality, when_where
+    ):
+        training.estimate_parameters_using_expectation_maximisation({"blocking_rule": rule, "sql_dialect": DIALECT})
+
+
+def floor_m_probabilities(model: dict[str, Any], floor: float = MIN_M) -> dict[str, Any]:
+    """Give every non-null level an m of at least ``floor``: a level never seen among matches in training (a
+    recording error of gender, say) still has some chance, instead of Splink's untrained default."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m = level.get("m_probability")
+            if m is None or m < floor:
+                level["m_probability"] = floor
+    return model
+
+
+def save(model: dict[str, Any], path: Path) -> None:
+    from msdw.linkage.files import write_text_atomic
+
+    write_text_atomic(path, json.dumps(model, indent=2, sort_keys=True, default=str))
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def quiet_splink() -> None:
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.WARNING)
