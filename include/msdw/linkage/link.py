@@ -95,12 +95,15 @@ def link_persons(
                 f"months are ingested (or a trained model.json is copied into {paths.root})",
                 time.monotonic() - started,
             )
+        try:
+            settings = _model(con, paths, retrained, config or mdl.ModelConfig())
+        except TooLittleData as exc:
+            return _skipped(paths, str(exc), time.monotonic() - started)
         if retrained:
             con.execute("delete from state.linked")
             con.execute("delete from state.edges")
         removed = _drop_changed(con)
         new_count = _mark_new(con)
-        settings = _model(con, paths, retrained, config or mdl.ModelConfig())
         threshold = settings.get("msdw_threshold", (config or mdl.ModelConfig()).threshold)
         edges_added = _predict_new(con, settings, threshold, run_id) if new_count else 0
         con.execute(
@@ -146,6 +149,10 @@ def link_persons(
         return result
     finally:
         con.close()
+
+
+class TooLittleData(LinkageError):
+    """The data cannot train the model yet."""
 
 
 def _skipped(paths: LinkagePaths, reason: str, seconds: float) -> LinkResult:
@@ -206,7 +213,15 @@ def _model(
     _create_tf_table(con)
     linker = Linker(db_api.register(FEATURES_TABLE), mdl.settings(), log_level=None)
     linker.table_management.register_term_frequency_lookup(db_api.register(TF_TABLE), "name_key")
-    mdl.train(linker, config)
+    from splink.internals.exceptions import EMTrainingException
+
+    try:
+        mdl.train(linker, config)
+    except EMTrainingException as exc:
+        raise TooLittleData(
+            "too few pairs of similar records to estimate the linkage model; person ids come from exact pseudonym "
+            f"matches until more months are ingested ({str(exc).splitlines()[0]})"
+        ) from exc
     settings = mdl.floor_m_probabilities(linker.misc.save_model_to_json())
     settings["msdw_threshold"] = config.threshold
     mdl.save(settings, paths.model)
