@@ -8,11 +8,11 @@ dates of birth exist only in memory, in the text columns, and never in what this
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -103,7 +103,10 @@ def read_csv(con: duckdb.DuckDBPyConnection, content: bytes) -> TextTable:
     """A CSV as text columns, read by DuckDB's CSV reader with the dialect of returns.md fixed (no sniffing)."""
     text = decode(content)
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    header_cells = next(iter(_csv_rows(first_line)), [])
+    try:
+        header_cells = next(iter(_csv_rows(first_line)), [])
+    except csv.Error as exc:
+        raise ParseFailure(f"the header row is not valid CSV ({exc})", row=1) from None
     headers = [header_name(h) for h in header_cells]
     if not any(headers):
         raise ParseFailure("the first line holds no column names", row=1)
@@ -140,8 +143,6 @@ def _csv_failure(message: str) -> ParseFailure:
 
 
 def _csv_rows(text: str) -> Iterable[list[str]]:
-    import csv
-
     return csv.reader(io.StringIO(text))
 
 
@@ -217,7 +218,7 @@ def open_workbook(content: bytes):
 
     try:
         return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except Exception as exc:  # a damaged zip or XML part fails in many ways inside openpyxl
         raise ParseFailure(f"not a readable .xlsx workbook ({type(exc).__name__}): resend it saved as .xlsx") from exc
 
 
@@ -369,6 +370,10 @@ class Parser:
                     where = f"{relpath} [{table.sheet}]"
                     read.append((table, where, self._checked(result, where, table, text)))
                 return read
+            except ParseFailure:
+                raise
+            except Exception as exc:  # openpyxl reads a damaged workbook lazily and fails in many ways
+                raise ParseFailure(f"the workbook is damaged ({type(exc).__name__}): resend it saved as .xlsx") from exc
             finally:
                 workbook.close()
         raise ParseFailure(f"unsupported format {kind.format}")  # pragma: no cover - descriptions name no other
