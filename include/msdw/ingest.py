@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from msdw import raw
+from msdw.failpoints import failpoint
 from msdw.landing import archived
 from msdw.ledger import Ledger, Version
 from msdw.parse import ParsedReturn, Parser
@@ -82,6 +83,7 @@ def ingest_source(
     context = warehouse_context(warehouse)
     for start in range(0, len(pending), BATCH):
         batch = _parse(parser, warehouse, pending[start : start + BATCH])
+        failpoint("parse")
         _validate(batch, context)
         _check_unique_across_returns(parser.con, warehouse, batch)
         _check_dropped(parser.con, warehouse, batch)
@@ -298,6 +300,7 @@ def _store(ledger: Ledger, warehouse: Warehouse, batch: list[_Work], result: Ing
         result.accepted.append(work.label)
         result.rows += rows
         result.warnings += len(warnings)
+    failpoint("raw_write")
     with ledger.connect() as con:
         con.begin()
         for version, status, rows, warnings, errors in outcomes:

@@ -22,6 +22,7 @@ import duckdb
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from msdw.failpoints import failpoint
 from msdw.ledger import Ledger
 from msdw.returns import ReturnRejected, identify
 from msdw.warehouse import Warehouse
@@ -140,6 +141,7 @@ def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_st
         sightings += [s for s in inbox.scan() if s.relpath.split("/", 1)[0] not in folders]
     fresh = [s for s in sightings if (s.relpath, s.size, s.mtime) not in known]
     fresh.sort(key=lambda s: (s.mtime, s.relpath))
+    failpoint("discovery")
     new_versions = duplicates = 0
     rejected: list[str] = []
     with ledger.connect() as con:
@@ -165,6 +167,7 @@ def _land_one(
         return f"{s.relpath}: {reason}"
     content = inbox.read(s.relpath)
     sha = archive_file(warehouse, content, s.relpath, s.mtime)
+    failpoint("archive")
     try:
         identified = identify(s.relpath)
     except ReturnRejected as exc:

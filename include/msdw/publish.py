@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import duckdb
 
+from msdw.failpoints import failpoint
 from msdw.warehouse import Warehouse
 
 PUBLISHED_TABLES: tuple[str, ...] = (
@@ -356,6 +357,8 @@ def publish(
                 f"{wal} exists: someone opened marts.duckdb read-write. Close that connection and delete the WAL "
                 "file; analysts must open marts.duckdb read-only"
             )
+        for stale in warehouse.marts.parent.glob(".marts.*.duckdb*"):  # left by a publish that was killed
+            _remove(stale)
         aside: Path | None = None
         try:
             aside = build_aside(warehouse, source_db, manifest=manifest)
@@ -364,9 +367,11 @@ def publish(
                 failures = list(outcome.failures) or ["the mart gate failed without saying why"]
                 _record(warehouse, {"last_attempt": {"at": _now(), "published": False, "failures": failures}})
                 return PublishResult(False, warehouse.marts, failures)
+            failpoint("gate")
             rows, hashes = table_summary(aside)
             open_data = build_open_data(aside)
             replace_durably(aside, warehouse.marts)
+            failpoint("publish")
         except Exception as exc:
             failure = f"publishing stopped before replacing marts.duckdb: {type(exc).__name__}: {exc}"
             _record(warehouse, {"last_attempt": {"at": _now(), "published": False, "failures": [failure]}})
