@@ -77,6 +77,7 @@ def _generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         truth=Path(args.truth) if args.truth else None,
         faults=faults_from_args(args),
+        progress=getattr(args, "progress", True),
     )
     print(summary)
     return 0

@@ -147,6 +147,9 @@ def _csv_rows(text: str) -> Iterable[list[str]]:
 
 
 def read_jsonl(content: bytes, table: Table) -> TextTable:
+    """One JSON object a line; an empty file is a month with nothing to report."""
+    if not content.strip():
+        return TextTable({c.name: [] for c in table.columns}, [], [c.name for c in table.columns])
     text = decode(content)
     columns: dict[str, list[str | None]] = {c.name: [] for c in table.columns}
     rows: list[int] = []
@@ -164,8 +167,6 @@ def read_jsonl(content: bytes, table: Table) -> TextTable:
         for col in table.columns:
             columns[col.name].append(_json_text(_json_get(obj, col.json_path or col.name)))
         rows.append(number)
-    if not rows:
-        raise ParseFailure("the file holds no JSON objects")
     headers = [c.name for c in table.columns if (c.json_path or c.name) in seen]
     headers += sorted(k for k in seen if k not in {c.json_path or c.name for c in table.columns} and k != "person")
     return TextTable(columns, rows, headers)

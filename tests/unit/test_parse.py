@@ -213,3 +213,8 @@ def test_glaa_investigation_counts_checked_against_workers(parser: Parser) -> No
     result = parse(parser, "glaa/GLAA_2018-02.xlsx", broken)
     by_column = {w.column: w.message for w in result.warnings if "adds up to" in w.message}
     assert "workers_identified" in by_column and "has 1 rows" in by_column["workers_identified"]
+
+
+def test_empty_border_force_month_is_a_return_with_no_rows(parser: Parser) -> None:
+    result = parse(parser, "border_force/bf_referrals_2018-04.jsonl", b"")
+    assert result.errors == [] and result.tables["border_force_referrals"].num_rows == 0
