@@ -126,7 +126,7 @@ def test_no_name_or_date_of_birth_outside_the_archive(ingested) -> None:
         assert secret.upper() not in text, secret
 
 
-def test_marts_published_with_their_definitions(ingested) -> None:  # noqa: ANN001
+def test_marts_published_with_their_definitions(ingested) -> None:
     _, warehouse, _, stdout = ingested
     from msdw.publish import PUBLISHED_TABLES
 
@@ -157,7 +157,7 @@ def test_marts_published_with_their_definitions(ingested) -> None:  # noqa: ANN0
     assert "Report:" in stdout
 
 
-def test_open_data_shows_no_count_from_1_to_4(ingested) -> None:  # noqa: ANN001
+def test_open_data_shows_no_count_from_1_to_4(ingested) -> None:
     import csv
 
     _, warehouse, _, _ = ingested
@@ -172,7 +172,7 @@ def test_open_data_shows_no_count_from_1_to_4(ingested) -> None:  # noqa: ANN001
                         assert value not in {"1", "2", "3", "4"}, (path.name, column, row)
 
 
-def test_running_again_changes_nothing(ingested) -> None:  # noqa: ANN001
+def test_running_again_changes_nothing(ingested) -> None:
     inbox, warehouse, _, _ = ingested
     from msdw.publish import last_publish
 
@@ -191,3 +191,16 @@ def test_running_again_changes_nothing(ingested) -> None:  # noqa: ANN001
     assert again.returncode == 0, again.stdout[-5000:] + again.stderr[-5000:]
     assert "0 accepted" in again.stdout
     assert state() == before
+
+
+def test_pseudonym_key_stays_in_its_owner_only_file(ingested) -> None:
+    import stat
+
+    _, warehouse, _, stdout = ingested
+    key = warehouse.key_file.read_bytes().strip()
+    assert len(key) >= 32 and stat.S_IMODE(warehouse.key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(warehouse.archive.stat().st_mode) == 0o700
+    assert key.decode() not in stdout
+    for path in warehouse.root.rglob("*"):
+        if path.is_file() and path != warehouse.key_file:
+            assert key not in path.read_bytes(), path
