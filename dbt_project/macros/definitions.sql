@@ -69,3 +69,17 @@
         limit 0
     {%- endif -%}
 {% endmacro %}
+
+{% macro pseudonym_columns() -%}
+    {#- The pseudonym columns that replace names and dates of birth in the raw zone (msdw.raw.PERSON_COLUMNS). -#}
+    given_name_key,
+    family_name_key,
+    name_token_keys,
+    name_phonetic_keys,
+    name_gram_keys,
+    birth_year,
+    birth_month,
+    dob_key,
+    age_at_identification,
+    age_source
+{%- endmacro %}

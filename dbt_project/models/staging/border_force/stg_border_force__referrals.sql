@@ -23,16 +23,7 @@ renamed as (
         nrm_referral_date,
         safeguarding_referral,
         suspect_detained,
-        given_name_key,
-        family_name_key,
-        name_token_keys,
-        name_phonetic_keys,
-        name_gram_keys,
-        birth_year,
-        birth_month,
-        dob_key,
-        age_at_identification,
-        age_source
+        {{ pseudonym_columns() }}
     from source
 )
 

@@ -19,16 +19,7 @@ renamed as (
         nrm_referred,
         nrm_referral_date,
         dtn_submitted,
-        given_name_key,
-        family_name_key,
-        name_token_keys,
-        name_phonetic_keys,
-        name_gram_keys,
-        birth_year,
-        birth_month,
-        dob_key,
-        age_at_identification,
-        age_source
+        {{ pseudonym_columns() }}
     from source
 )
 

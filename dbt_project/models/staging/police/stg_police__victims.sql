@@ -26,16 +26,7 @@ renamed as (
         dtn_submitted,
         crime_recorded,
         crime_reference,
-        given_name_key,
-        family_name_key,
-        name_token_keys,
-        name_phonetic_keys,
-        name_gram_keys,
-        birth_year,
-        birth_month,
-        dob_key,
-        age_at_identification,
-        age_source
+        {{ pseudonym_columns() }}
     from source
 )
 
