@@ -10,7 +10,7 @@ import os
 import signal
 
 FAILPOINT_ENV = "MSDW_FAILPOINT"
-STAGES = ("discovery", "archive", "parse", "raw_write", "gate", "publish")
+STAGES = ("discovery", "archive", "parse", "raw_write", "linkage", "gate", "publish")
 
 
 def failpoint(stage: str) -> None:

@@ -168,3 +168,29 @@ def test_readers_keep_consistent_answers_through_publishes(published: tuple) -> 
     again = [con.execute(f"select count(*) from m{i}.fct_victims").fetchall()[0][0] for i, con in enumerate(held)]
     assert again == first  # the held readers still answer, from the version they opened
     assert publishes == 3 and answers and set(answers) <= counts
+
+
+LINK = """
+import sys
+from msdw.linkage import link_persons
+from msdw.warehouse import Warehouse
+from tests.unit.linkage.cases import all_records
+from tests.unit.linkage.rawzone import write_raw
+warehouse = Warehouse.at(sys.argv[1])
+if sys.argv[2] == "write":
+    write_raw(warehouse, all_records())
+link_persons(warehouse)
+"""
+
+
+def test_linkage_killed_then_rerun_gives_the_same_persons(tmp_path: Path) -> None:
+    whole, crashed = tmp_path / "whole", tmp_path / "crashed"
+    assert run(LINK, str(whole), "write") == 0
+    assert run(LINK, str(crashed), "write", failpoint="linkage") == -signal.SIGKILL
+    assert run(LINK, str(crashed), "again") == 0
+    con = duckdb.connect()
+    query = "select identification_id, person_id from read_parquet('{}') order by all"
+    links = [
+        con.execute(query.format(root / "linkage" / "person_links.parquet")).fetchall() for root in (whole, crashed)
+    ]
+    assert links[0] and links[0] == links[1]

@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from msdw.failpoints import failpoint
 from msdw.linkage import model as mdl
 from msdw.linkage.clusters import Assignment, assign_ids, components
 from msdw.linkage.errors import LinkageError
@@ -144,6 +145,7 @@ def link_persons(
             ],
         )
         save_state(con, paths)
+        failpoint("linkage")
         write_person_links(con, paths)
         log.info("%s", result)
         return result
