@@ -1,7 +1,8 @@
 """build_warehouse: when any source lands new raw data, build the dbt project, then gate and publish the marts.
 
-Runs dbt through Cosmos, one Airflow task per seed and model (each with its data and unit tests, ``dbt build``);
-tests with several parents run as their own tasks after all of them. Cosmos reads the project from a manifest made by
+Runs dbt through Cosmos, one Airflow task per seed and model, then one task running every data and unit test (a
+failing test stops the publish). Per-model test tasks would add a dbt start-up each for no gain in safety: the marts
+are only published after all tests pass. Cosmos reads the project from a manifest made by
 ``dbt parse`` (``msdw.transform.ensure_manifest``), so parsing this file does not run dbt. dbt is invoked in-process
 (``dbtRunner``), which saves a dbt start-up per task; dbt-duckdb keeps the build database open in the worker
 afterwards, so the publish task releases it (``msdw.transform.release_dbt_connections``) before it reads the build
@@ -33,9 +34,10 @@ ENV_KEYS = tuple(cosmos_env("/").keys())
 INVOCATION = {"subprocess": InvocationMode.SUBPROCESS, "dbt_runner": InvocationMode.DBT_RUNNER}
 EXECUTION = {"watcher": ExecutionMode.WATCHER, "local": ExecutionMode.LOCAL}
 MODE = EXECUTION[os.environ.get("MSDW_COSMOS_EXECUTION", "local")]
-# Local mode: one `dbt build` per seed and model, its tests included. The watcher mode (one `dbt build`, a sensor per
-# node) is faster on a scheduler but deadlocks under dag.test(), where sensors run before their producer finishes.
-TESTS = TestBehavior.AFTER_EACH if MODE is ExecutionMode.WATCHER else TestBehavior.BUILD
+# Local mode: one `dbt run`/`dbt seed` per node, then every test in one task. The watcher mode (one `dbt build`, a
+# sensor per node) is faster on a scheduler but deadlocks under dag.test(), where sensors run before their producer
+# finishes.
+TESTS = TestBehavior.AFTER_EACH if MODE is ExecutionMode.WATCHER else TestBehavior.AFTER_ALL
 
 
 def _any_of(assets: list[Asset]) -> Any:
@@ -95,7 +97,6 @@ def build_warehouse() -> None:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TESTS,
-            should_detach_multiple_parents_tests=True,
             emit_datasets=False,
         ),
         operator_args={"env": _templated_env(), "append_env": True, "install_deps": False, "pool": WAREHOUSE_POOL},
