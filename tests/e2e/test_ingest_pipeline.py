@@ -204,3 +204,14 @@ def test_pseudonym_key_stays_in_its_owner_only_file(ingested) -> None:
     for path in warehouse.root.rglob("*"):
         if path.is_file() and path != warehouse.key_file:
             assert key not in path.read_bytes(), path
+
+
+def test_status_shows_returns_and_the_last_publish(ingested) -> None:
+    _, warehouse, _, _ = ingested
+    result = msdw("status", "--warehouse", str(warehouse.root))
+    assert result.returncode == 0, result.stderr
+    assert "quarantined" in result.stdout and "late" in result.stdout
+    assert "E23000003" in result.stdout  # its quarantined operations return is listed with the reason
+    assert "Last publish: " in result.stdout and "none yet" not in result.stdout
+    missing = msdw("status", "--warehouse", str(warehouse.root / "nowhere"))
+    assert missing.returncode == 2 and "run `msdw run" in missing.stdout
