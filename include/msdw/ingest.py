@@ -110,13 +110,13 @@ def _with_metadata(typed: pa.Table, version: Version) -> pa.Table:
     n = typed.num_rows
     identity = version.identity
     columns = {
-        "_sha256": pa.array([version.sha256] * n, pa.string()),
-        "_source": pa.array([identity.source] * n, pa.string()),
-        "_submitter": pa.array([identity.submitter] * n, pa.string()),
-        "_month": pa.array([identity.month_start] * n, pa.date32()),
-        "_part": pa.array([identity.part] * n, pa.string()),
-        "_version": pa.array([version.version] * n, pa.int32()),
-        "_received_at": pa.array([version.received_at] * n, pa.timestamp("us")),
+        "_sha256": pa.repeat(pa.scalar(version.sha256, pa.string()), n),
+        "_source": pa.repeat(pa.scalar(identity.source, pa.string()), n),
+        "_submitter": pa.repeat(pa.scalar(identity.submitter, pa.string()), n),
+        "_month": pa.repeat(pa.scalar(identity.month_start, pa.date32()), n),
+        "_part": pa.repeat(pa.scalar(identity.part, pa.string()), n),
+        "_version": pa.repeat(pa.scalar(version.version, pa.int32()), n),
+        "_received_at": pa.repeat(pa.scalar(version.received_at, pa.timestamp("us")), n),
         "_row": typed.column("_row"),
     }
     for name in typed.column_names:
