@@ -1,1 +1,1 @@
-"""Benchmarks of msdw: the figures of issue 6, measured by ``python -m bench`` (see ``bench/README.md``)."""
+"""Benchmarks of msdw: speed, scale and how cost grows, measured by ``python -m bench`` (see ``bench/README.md``)."""

@@ -1,4 +1,4 @@
-"""``python -m bench``: measure the figures of issue 6, write them to a JSON file and print a table."""
+"""``python -m bench``: measure the benchmark figures, write them to a JSON file and print a table."""
 
 from __future__ import annotations
 

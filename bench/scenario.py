@@ -48,7 +48,7 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Plan:
-    """Every scenario the figures use; :meth:`full` holds the issue's targets, :meth:`smoke` a tiny run of each."""
+    """Every scenario the figures use; :meth:`full` holds the target scenarios, :meth:`smoke` a tiny run of each."""
 
     ingest: Scenario  # one police month, ours against DuckDB's read_csv
     history: Scenario  # months before the timed month (month_incremental_s, orchestration_share)

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from msdw import reference
+from msdw.raw import PERSON_COLUMNS
 from msdw.sources import SOURCES, Table
 from msdw.warehouse import Warehouse
 
@@ -110,16 +111,7 @@ def _select_sql(pt: PersonTable, files: list[str]) -> str:
         cast({pt.place_sql} as varchar) as place,
         case when gender in ('MALE', 'FEMALE', 'OTHER') then gender end as gender,
         case when nationality is not null and nationality <> 'UNK' then nationality end as nationality,
-        given_name_key,
-        family_name_key,
-        name_token_keys,
-        name_phonetic_keys,
-        name_gram_keys,
-        birth_year,
-        birth_month,
-        dob_key,
-        age_at_identification,
-        age_source
+        {", ".join(PERSON_COLUMNS)}
     from read_parquet([{file_list}], union_by_name = true) t
     qualify _version = max(_version) over (partition by _submitter, _month, _part)
     """
