@@ -70,30 +70,26 @@ def header_name(text: str) -> str:
 
 def decode(content: bytes) -> str:
     """UTF-8 with or without a byte-order mark, or Windows-1252."""
+    return decode_text(content)[0]
+
+
+def decode_text(content: bytes) -> tuple[str, bool]:
+    """The text of a file, and whether it was UTF-8 (else Windows-1252); our error for anything else."""
     if not content.strip():
         raise ParseFailure("the file is empty: expected a header row")
     if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:4096]:
         raise ParseFailure("the file is UTF-16 or binary, not text: save it as UTF-8 (or Windows-1252) and resend")
-    if content.startswith(b"\xef\xbb\xbf"):
-        content = content[3:]
+    body = content[3:] if content.startswith(b"\xef\xbb\xbf") else content
     try:
-        return content.decode("utf-8")
+        return body.decode("utf-8"), True
     except UnicodeDecodeError:
         pass
     try:
-        return content.decode("cp1252")
+        return body.decode("cp1252"), False
     except UnicodeDecodeError as exc:
         raise ParseFailure(
             f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start}): save it as UTF-8 and resend"
         ) from exc
-
-
-def is_utf8(content: bytes) -> bool:
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 # --- readers --------------------------------------------------------------------------------------------------
@@ -101,7 +97,7 @@ def is_utf8(content: bytes) -> bool:
 
 def read_csv(con: duckdb.DuckDBPyConnection, content: bytes) -> TextTable:
     """A CSV as text columns, read by DuckDB's CSV reader with the dialect of returns.md fixed (no sniffing)."""
-    text = decode(content)
+    text, utf8 = decode_text(content)
     first_line = text.split("\n", 1)[0].rstrip("\r")
     try:
         header_cells = next(iter(_csv_rows(first_line)), [])
@@ -110,7 +106,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, content: bytes) -> TextTable:
     headers = [header_name(h) for h in header_cells]
     if not any(headers):
         raise ParseFailure("the first line holds no column names", row=1)
-    data = content if is_utf8(content) else text.encode("utf-8")
+    data = content if utf8 else text.encode("utf-8")
     names = {f"c{i}": "VARCHAR" for i in range(len(headers))}
     try:
         table = con.read_csv(
@@ -569,8 +565,3 @@ def _type_word(kind: ColumnType) -> str:
         ColumnType.MONEY: "money amount",
         ColumnType.NATIONALITY_COUNTS: "list of <nationality>:<count> entries",
     }.get(kind, str(kind))
-
-
-def parse_return(relpath: str, content: bytes, key: bytes) -> ParsedReturn:
-    """Parse one file (path relative to the inbox) with a fresh :class:`Parser`."""
-    return Parser(key).parse(relpath, content)

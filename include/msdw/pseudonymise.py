@@ -58,11 +58,6 @@ def load_key(key_file: Path) -> bytes:
     return key_file.read_text().strip().encode()
 
 
-def key_fingerprint(key: bytes) -> str:
-    """A short, non-secret id of the key (which key made a pseudonym), safe to log."""
-    return hashlib.sha256(b"msdw-key-id:" + key).hexdigest()[:12]
-
-
 def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Set the HMAC pads on ``con`` for :func:`hmac_sql`, and the phonetic function."""
     if len(key) > BLOCK:
