@@ -1,18 +1,21 @@
 """The Splink model of who is the same person: comparisons, blocking rules, training, and its JSON file.
 
 Comparisons (each with a null level where a side lacks the value):
-- ``name``: the same given and family names; the same names in another order (swapped); the same phonetic codes
+- ``name``: the same name tokens in any order (exact, or given and family names swapped); the same phonetic codes
   (spelling variants, transliterations); one name's tokens all within the other's (a dropped middle name); character
-  bigram Jaccard similarity above 0.75 and 0.55 (typing errors); else. The first two levels are adjusted for how
-  common the name is (``tf_name_key``), so that two records of a common name count for less.
-- ``dob``: the same date of birth; years of birth, one of them estimated from an age, within one and within three
-  years; else.
+  bigram Jaccard similarity above 0.75 and 0.55 (typing errors); else. The first level is adjusted for how common the
+  name is (``tf_name_key``), so that two records of a common name count for less. It must be the first: Splink scales
+  the adjustment by the u of the exact match on the term frequency column, which is that level's u only when the
+  level takes every agreement on the column.
+- ``dob``: the same date of birth; both known and different; years of birth, one of them estimated from an age, within
+  one and within three years; else.
 - ``gender`` and ``nationality``: equal or not.
-- ``when_where``: within 7 days in the same police force area (agencies working together), within 7 days, in the
-  same force area, within a year, else.
+- ``when_where``: which agencies, when and where: another agency within 7 days in the same police force area (joint
+  work), another agency within 7 days; Border Force, then another agency within a year, in the same area or not; the
+  same agency in the same area, the same agency elsewhere; else.
 
-Parameters: the prior from deterministic rules, u by random sampling (seeded), m by expectation maximisation in two
-sessions (blocked on date of birth, then on the name), so a retrain on the same data gives the same model.
+Parameters: the prior from deterministic rules, u by random sampling (seeded), m by expectation maximisation in three
+sessions (blocked on date of birth, on the name, on both), so a retrain on the same data gives the same model.
 """
 
 from __future__ import annotations
@@ -72,12 +75,7 @@ def name_comparison() -> dict[str, Any]:
         "comparison_description": "Name pseudonyms: exact, swapped, phonetic, subset, bigram similarity",
         "comparison_levels": [
             _level("l.name_key is null or r.name_key is null", "Name missing", null=True),
-            _level(
-                "l.given_name_key = r.given_name_key and l.family_name_key = r.family_name_key",
-                "Exact given and family name",
-                tf="name_key",
-            ),
-            _level("l.name_key = r.name_key", "Same name tokens in another order", tf="name_key"),
+            _level("l.name_key = r.name_key", "Same name tokens, in any order", tf="name_key"),
             _level("l.phonetic_key = r.phonetic_key", "Same phonetic codes"),
             _level(
                 "list_has_all(l.name_token_keys, r.name_token_keys) "
@@ -117,20 +115,30 @@ def dob_comparison() -> dict[str, Any]:
 
 
 def when_where_comparison() -> dict[str, Any]:
-    """When and where the two identifications were made, in one comparison because the two go together: agencies
-    working together identify a person within days in the same force area, while a person identified again later is
-    often elsewhere."""
+    """Who identified the two records, when and where, in one comparison because the three go together: agencies
+    working together identify a person within days in the same force area; a person met at the border is often
+    identified by another agency within months; an agency that identifies a person again may do so at any time,
+    often elsewhere. As separate comparisons, each match type would be judged by the others' patterns."""
     days = "abs(datediff('day', l.identified_date, r.identified_date))"
     same_place = "l.place = r.place"
+    other_agency = "l.agency_code <> r.agency_code"
+    after_border = (
+        "((l.agency_code = 'BORDER_FORCE' and r.agency_code <> 'BORDER_FORCE' "
+        "and datediff('day', l.identified_date, r.identified_date) between 0 and 366) "
+        "or (r.agency_code = 'BORDER_FORCE' and l.agency_code <> 'BORDER_FORCE' "
+        "and datediff('day', r.identified_date, l.identified_date) between 0 and 366))"
+    )
     return {
         "output_column_name": "when_where",
-        "comparison_description": "Days between the identifications, and whether in the same police force area",
+        "comparison_description": "Which agencies, days between the identifications, same police force area",
         "comparison_levels": [
             _level("l.identified_date is null or r.identified_date is null", "Date missing", null=True),
-            _level(f"{days} <= 7 and {same_place}", "Within 7 days, same force area"),
-            _level(f"{days} <= 7", "Within 7 days"),
-            _level(same_place, "Same force area"),
-            _level(f"{days} <= 366", "Within a year"),
+            _level(f"{other_agency} and {days} <= 7 and {same_place}", "Other agency, within 7 days, same area"),
+            _level(f"{other_agency} and {days} <= 7", "Other agency, within 7 days"),
+            _level(f"{after_border} and {same_place}", "Border Force, then within a year, same area"),
+            _level(after_border, "Border Force, then within a year"),
+            _level(f"l.agency_code = r.agency_code and {same_place}", "Same agency, same area"),
+            _level("l.agency_code = r.agency_code", "Same agency"),
             ELSE,
         ],
     }

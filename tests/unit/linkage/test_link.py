@@ -50,7 +50,7 @@ def test_every_identification_gets_one_person_and_the_model_is_kept(linked: Ware
     model = json.loads(LinkagePaths.of(linked).model.read_text())
     name = next(c for c in model["comparisons"] if c["output_column_name"] == "name")
     exact = name["comparison_levels"][1]
-    assert exact["label_for_charts"] == "Exact given and family name"
+    assert exact["label_for_charts"] == "Same name tokens, in any order"
     assert exact["m_probability"] > 0.1 > exact["u_probability"]
 
 
