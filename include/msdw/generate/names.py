@@ -1,8 +1,12 @@
 """Name pools by culture and nationality, and the ways one person's name gets written differently.
 
-Pools are most-common-first and drawn with Zipf weights, so common names ("John Smith", "Nguyen Van Anh") are shared
-by several different people. A record's variant flags say how its name is written: another spelling or
-transliteration, a typing error, given and family names swapped, a middle name dropped, the family name in capitals.
+Pools are most-common-first. How common each name is comes from names.json: per culture and list (male, female,
+family) either the share of the most common name, the rest following a Zipf curve fitted to it, or the shares of the
+first few names (concentrated family names such as Nguyen), so common names ("Nguyen Van Anh", "Muhammad Khan") are
+shared by several different people at about the rate they are in the population.
+
+A record's variant flags say how its name is written: another spelling or transliteration, a typing error, given and
+family names swapped, a middle name dropped, the family name in capitals.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -25,7 +30,7 @@ DROP_MIDDLE = 8
 UPPER = 16
 NO_DOB = 32  # not a name variant: the date of birth is missing and an age estimate stands in
 
-_ZIPF = 1.0
+_LISTS = ("male", "female", "family")
 _FOLD = {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "ı": "i"}
 _KEYBOARD = "qwertyuiop asdfghjkl zxcvbnm"
 _GENERIC = (("ph", "f"), ("y", "i"), ("ou", "u"), ("kh", "h"), ("sh", "ch"), ("ee", "i"), ("c", "k"), ("w", "v"))
@@ -40,6 +45,7 @@ class Culture:
     family: tuple[str, ...]
     spellings: dict[str, tuple[str, ...]]
     feminine_endings: tuple[tuple[str, str], ...]
+    shares: dict[str, np.ndarray]  # "male", "female", "family": the share of each name of that list, summing to 1
 
 
 @dataclass(frozen=True)
@@ -62,23 +68,17 @@ class NamePools:
     def load(cls) -> NamePools:
         text = resources.files("msdw.generate").joinpath("data/names.json").read_text(encoding="utf-8")
         data = json.loads(text)
-        cultures = tuple(
-            Culture(
-                name=name,
-                family_first=bool(c.get("family_first", False)),
-                male=tuple(c["male"]),
-                female=tuple(c["female"]),
-                family=tuple(c["family"]),
-                spellings={k: tuple(v) for k, v in c.get("spellings", {}).items()},
-                feminine_endings=tuple(tuple(p) for p in c.get("feminine_endings", [])),
-            )
-            for name, c in data["cultures"].items()
-        )
+        cultures = tuple(_culture(name, c) for name, c in data["cultures"].items())
         for nat, mix in data["nationalities"].items():
             unknown = [c for c in mix if c not in {x.name for x in cultures}]
             if unknown:
                 raise GenerateError(f"names.json: nationality {nat} names unknown cultures {unknown}")
         return cls(cultures, data["nationalities"])
+
+    @property
+    def nationalities(self) -> dict[str, dict[str, float]]:
+        """The cultures of each nationality and their weights (names.json ``nationalities``)."""
+        return {nat: dict(mix) for nat, mix in self._nationality.items()}
 
     def draw(self, rng: np.random.Generator, nationality: np.ndarray, female: np.ndarray) -> Drawn:
         """A culture, a given name and a family name for each person (arrays of equal length)."""
@@ -86,8 +86,9 @@ class NamePools:
         culture = np.zeros(n, dtype=np.int16)
         given = np.zeros(n, dtype=np.int32)
         family = np.zeros(n, dtype=np.int32)
-        for nat in sorted(set(nationality.tolist())):
-            rows = np.flatnonzero(nationality == nat)
+        nats, which = np.unique(nationality, return_inverse=True)
+        for i, nat in enumerate(nats.tolist()):
+            rows = np.flatnonzero(which == i)
             mix = self._nationality.get(nat, self._fallback)
             names = list(mix)
             p = np.array([mix[k] for k in names], dtype=float)
@@ -98,9 +99,9 @@ class NamePools:
             if len(rows) == 0:
                 continue
             fem = female[rows]
-            given[rows[fem]] = _zipf(rng, len(c.female), int(fem.sum()))
-            given[rows[~fem]] = _zipf(rng, len(c.male), int((~fem).sum()))
-            family[rows] = _zipf(rng, len(c.family), len(rows))
+            given[rows[fem]] = _pick(rng, c.shares["female"], int(fem.sum()))
+            given[rows[~fem]] = _pick(rng, c.shares["male"], int((~fem).sum()))
+            family[rows] = _pick(rng, c.shares["family"], len(rows))
         return Drawn(culture, given, family)
 
     def written(self, culture: int, given: int, family: int, female: bool, flags: int, seed: int) -> tuple[str, str]:
@@ -139,9 +140,91 @@ class NamePools:
         return self.written(culture, given, family, female, 0, 0)
 
 
-def _zipf(rng: np.random.Generator, size: int, n: int) -> np.ndarray:
-    w = 1.0 / np.arange(1, size + 1) ** _ZIPF
-    return rng.choice(size, size=n, p=w / w.sum()).astype(np.int32)
+def _pick(rng: np.random.Generator, shares: np.ndarray, n: int) -> np.ndarray:
+    return rng.choice(len(shares), size=n, p=shares).astype(np.int32)
+
+
+def _culture(name: str, c: dict) -> Culture:
+    lists = {k: tuple(c[k]) for k in _LISTS}
+    for k, names in lists.items():
+        doubled = sorted(x for x, times in Counter(names).items() if times > 1)
+        if doubled:
+            raise GenerateError(f"names.json: culture {name} lists {doubled} twice among its {k} names; keep one")
+    frequency = c.get("frequency", {})
+    shares = {}
+    for k, names in lists.items():
+        spec = frequency.get(k)
+        if spec is None:
+            raise GenerateError(
+                f"names.json: culture {name} has no frequency for its {k} names; add 'top' or 'head' under 'frequency'"
+            )
+        try:
+            shares[k] = name_shares(len(names), top=spec.get("top"), head=tuple(spec.get("head", ())))
+        except GenerateError as e:
+            raise GenerateError(f"names.json: culture {name}, {k} names: {e}") from e
+    return Culture(
+        name=name,
+        family_first=bool(c.get("family_first", False)),
+        male=lists["male"],
+        female=lists["female"],
+        family=lists["family"],
+        spellings={k: tuple(v) for k, v in c.get("spellings", {}).items()},
+        feminine_endings=tuple(tuple(p) for p in c.get("feminine_endings", [])),
+        shares=shares,
+    )
+
+
+def name_shares(size: int, top: float | None = None, head: tuple[float, ...] = ()) -> np.ndarray:
+    """The share of each of ``size`` names, most common first, summing to 1.
+
+    With ``top``, the most common name has that share and the others follow a Zipf curve (share proportional to
+    rank ** -s) with the exponent s that gives it. With ``head``, the first names have exactly those shares and the
+    rest share what is left on a Zipf curve over their ranks that starts where an exponent-1 curve would continue from
+    the last of them (its share times h / (h + 1), h the length of the head)."""
+    if (top is None) == (not head):
+        raise GenerateError("give either the share of the most common name ('top') or of the first few ('head')")
+    if head:
+        h = len(head)
+        shape = np.asarray(head, dtype=float)
+        if h >= size or np.any(shape <= 0) or np.any(np.diff(shape) > 0) or shape.sum() >= 1:
+            raise GenerateError(
+                f"'head' {list(head)} must be fewer shares than the {size} names, positive, most common first, "
+                "summing to less than 1"
+            )
+        rest = _zipf_fitted(np.arange(h + 1, size + 1, dtype=float), 1.0 - shape.sum(), head[-1] * h / (h + 1))
+        shares = np.concatenate([shape, rest])
+    else:
+        shares = _zipf_fitted(np.arange(1, size + 1, dtype=float), 1.0, float(top))
+    return shares / shares.sum()
+
+
+def _zipf_fitted(ranks: np.ndarray, mass: float, first: float) -> np.ndarray:
+    """Shares proportional to ``ranks ** -s``, summing to ``mass``, with s chosen so the first share is ``first``."""
+    n = len(ranks)
+    if n == 1:
+        return np.array([mass])
+    flattest = mass / n
+    if not flattest * (1 - 1e-9) <= first < mass:
+        raise GenerateError(
+            f"a first share of {first:.4f} is not possible for {n} names sharing {mass:.4f}: it must lie between "
+            f"{flattest:.4f} (all equally common) and {mass:.4f}; add names to the list or raise the share"
+        )
+    relative = ranks / ranks[0]
+
+    def curve(s: float) -> np.ndarray:
+        w = relative**-s
+        return mass * w / w.sum()
+
+    low, high = 0.0, 1.0
+    while curve(high)[0] < first:
+        low, high = high, high * 2
+    for _ in range(60):
+        mid = (low + high) / 2
+        if curve(mid)[0] < first:
+            low = mid
+        else:
+            high = mid
+    return curve((low + high) / 2)
 
 
 def _respell(name: str, culture: Culture, r: random.Random) -> str:
