@@ -38,7 +38,7 @@ DIALECT = "duckdb"
 class ModelConfig:
     """What is chosen by measurement against the generator's ground truth (docs/linkage.md)."""
 
-    threshold: float = 0.95  # match probability at or above which two identifications are the same person
+    threshold: float = 0.75  # match probability at or above which two identifications are the same person
     u_max_pairs: float = 5e6
     prior_recall: float = 0.4  # share of true matches the deterministic rules are taken to find
     seed: int = SEED
