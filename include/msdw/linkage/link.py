@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from msdw.failpoints import failpoint
 from msdw.linkage import model as mdl
@@ -287,12 +288,27 @@ def _assign(con: duckdb.DuckDBPyConnection) -> Assignment:
 
 
 def _store_assignment(con: duckdb.DuckDBPyConnection, assignment: Assignment, run_id: int) -> None:
+    links = pa.table(
+        {
+            "identification_id": pa.array(list(assignment.person_of), pa.string()),
+            "person_id": pa.array(list(assignment.person_of.values()), pa.string()),
+        }
+    )
+    merges = pa.table(
+        {
+            "person_id": pa.array(list(assignment.merged), pa.string()),
+            "merged_into": pa.array(list(assignment.merged.values()), pa.string()),
+            "run_id": pa.array([run_id] * len(assignment.merged), pa.int64()),
+        }
+    )
     con.execute("delete from state.links")
-    if assignment.person_of:
-        con.executemany("insert into state.links values (?, ?)", list(assignment.person_of.items()))
-    if assignment.merged:
-        con.executemany(
-            "insert into state.merges values (?, ?, ?)", [(a, b, run_id) for a, b in assignment.merged.items()]
-        )
+    con.register("assigned_links", links)
+    con.register("assigned_merges", merges)
+    try:
+        con.execute("insert into state.links select * from assigned_links")
+        con.execute("insert into state.merges select * from assigned_merges")
+    finally:
+        con.unregister("assigned_links")
+        con.unregister("assigned_merges")
     con.execute("delete from state.counters where name = 'next_person'")
     con.execute("insert into state.counters values ('next_person', ?)", [assignment.next_number])
