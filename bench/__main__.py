@@ -26,6 +26,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--scale-factor", type=float, default=1.0, help="multiplies every scenario's scale and years")
     p.add_argument("--years-factor", type=float, help="multiplies every scenario's years instead (default: as scale)")
     p.add_argument("--smoke", action="store_true", help="tiny scenarios: every figure in a few minutes")
+    p.add_argument(
+        "--long-months",
+        type=int,
+        help="months of history before month_growth_ratio's second timed month (default: 120, times --years-factor)",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the JSON file of results")
     p.add_argument("--budget-s", type=float, default=6 * 3600, help="overall time budget; later steps are not run")
     p.add_argument("--step-limit-s", type=float, default=3 * 3600, help="time limit of any one step")
@@ -65,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     wanted = selected(args.only)
     plan = Plan.smoke() if args.smoke else Plan.full(args.scale_factor, args.years_factor)
+    if args.long_months is not None:
+        try:
+            plan = plan.with_long_history(args.long_months)
+        except ValueError as err:
+            raise SystemExit(f"--long-months: {err}") from err
     work = args.out.resolve().parent / "work"
     space = Workspace(work, time.monotonic() + args.budget_s, args.step_limit_s)
     started = time.monotonic()
@@ -77,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "smoke": args.smoke,
         "scale_factor": args.scale_factor,
         "years_factor": args.years_factor,
+        "long_months": args.long_months,
         "only": wanted,
         "plan": plan_dict(plan),
     }

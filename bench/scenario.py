@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 FIRST_MONTH = "2015-01"
@@ -75,6 +75,15 @@ class Plan:
             backfill=plan.backfill.scaled(factor, years_factor),
             linkage=plan.linkage.scaled(factor, years_factor),
         )
+
+    def with_long_history(self, months: int) -> Plan:
+        """The plan with ``months`` months of history before month_growth_ratio's second timed month; more than the
+        short history, so that one month at least is added in between."""
+        if months <= self.history.months:
+            raise ValueError(
+                f"the long history ({months} months) must be longer than the short one ({self.history.months} months)"
+            )
+        return replace(self, long_history=replace(self.long_history, months=months))
 
     @classmethod
     def smoke(cls) -> Plan:

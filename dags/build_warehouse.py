@@ -38,6 +38,10 @@ MODE = EXECUTION[os.environ.get("MSDW_COSMOS_EXECUTION", "local")]
 # sensor per node) is faster on a scheduler but deadlocks under dag.test(), where sensors run before their producer
 # finishes.
 TESTS = TestBehavior.AFTER_EACH if MODE is ExecutionMode.WATCHER else TestBehavior.AFTER_ALL
+# Each task runs dbt in a throw-away copy of the project: the artefacts (manifest.json, run_results.json) and the
+# debug log file written there go unread, and a task touching one node needs no listing of every schema up front
+# (dbt lists a schema when it first looks a relation up in it).
+DBT_TASK_FLAGS = ["--no-write-json", "--log-level-file", "none", "--no-populate-cache"]
 
 
 def _any_of(assets: list[Asset]) -> Any:
@@ -99,7 +103,13 @@ def build_warehouse() -> None:
             test_behavior=TESTS,
             emit_datasets=False,
         ),
-        operator_args={"env": _templated_env(), "append_env": True, "install_deps": False, "pool": WAREHOUSE_POOL},
+        operator_args={
+            "env": _templated_env(),
+            "append_env": True,
+            "install_deps": False,
+            "pool": WAREHOUSE_POOL,
+            "dbt_cmd_global_flags": DBT_TASK_FLAGS,
+        },
     )
 
     @task(pool=WAREHOUSE_POOL)

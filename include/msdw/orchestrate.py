@@ -6,11 +6,13 @@ must be set before Airflow is imported, so this module imports Airflow only insi
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +91,34 @@ def load_dags(dag_ids: tuple[str, ...] | None = None) -> dict[str, object]:
     return {k: v for k, v in bag.dags.items() if dag_ids is None or k in dag_ids}
 
 
+@contextmanager
+def long_lived_heap() -> Iterator[Callable[[], None]]:
+    """Keep the objects that live for the whole run (modules, DAGs, configuration) out of the garbage collector's
+    full passes while the DAGs run; yields the function that settles the heap again before each DAG.
+
+    Cosmos collects garbage after every dbt task; with Airflow, dbt and Great Expectations loaded, each full pass
+    walks about half a million objects (0.3 to 0.7 s a task). Settling collects the garbage, then freezes what is
+    left (``gc.freeze``), so later passes walk only what the running DAG allocates. The heap is unfrozen on the way
+    out, so that the interpreter can release everything at exit.
+    """
+
+    def settle() -> None:
+        gc.collect()
+        gc.freeze()
+
+    try:
+        yield settle
+    finally:
+        gc.unfreeze()
+
+
+def _preload_dbt() -> None:
+    """Import what every in-process dbt task imports, so that it is loaded once and settled with the long-lived
+    objects rather than collected after the first task."""
+    import dbt.adapters.duckdb
+    import dbt.cli.main  # noqa: F401
+
+
 def run_dag(dag: object, conf: dict[str, object]) -> DagOutcome:
     """Run one DAG to the end in this process (``dag.test``) and report its task states and return values."""
     started = time.monotonic()
@@ -141,9 +171,13 @@ def run_pipeline(
     missing = [d for d in INGEST_DAGS if d not in dags]
     if missing:
         raise OrchestrationError(f"DAGs missing from {DAGS_FOLDER}: {', '.join(missing)}")
-    for i, dag_id in enumerate(order, start=1):
-        say(f"[{i}/{len(order)}] {dag_id} ...")
-        outcome = run_dag(dags[dag_id], conf)
-        say(f"[{i}/{len(order)}] {dag_id}: {outcome.state} in {outcome.seconds:.1f} s")
-        outcomes.append(outcome)
+    with long_lived_heap() as settle:
+        for i, dag_id in enumerate(order, start=1):
+            say(f"[{i}/{len(order)}] {dag_id} ...")
+            if dag_id == BUILD_DAG:
+                _preload_dbt()
+            settle()
+            outcome = run_dag(dags[dag_id], conf)
+            say(f"[{i}/{len(order)}] {dag_id}: {outcome.state} in {outcome.seconds:.1f} s")
+            outcomes.append(outcome)
     return run_id, outcomes

@@ -15,7 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,10 +154,64 @@ def build_warehouse(warehouse: Warehouse | str | os.PathLike[str], full_refresh:
     run_dbt(warehouse, ["build", *(["--full-refresh"] if full_refresh else [])])
 
 
-def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str]) -> Path:
-    """Generate the dbt docs site as one static page in ``<warehouse>/dbt_docs/index.html``; return that path."""
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` updated with ``values`` inside the block, as it was afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _log_tail(log_dir: Path, lines: int = 60) -> str:
+    log = log_dir / "dbt.log"
+    if not log.exists():
+        return f"(no dbt log at {log})"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def invoke_dbt(
+    warehouse: Warehouse | str | os.PathLike[str],
+    args: list[str],
+    project_dir: Path = PROJECT_DIR,
+) -> None:
+    """Run ``dbt <args>`` against ``warehouse`` in this process (dbt's ``dbtRunner``); raise :class:`DbtFailed`
+    naming failing nodes.
+
+    Where dbt is already loaded (an Airflow worker running the Cosmos tasks), this saves a Python start and dbt's
+    imports over :func:`run_dbt`. The build database, which dbt-duckdb keeps open afterwards, is released before
+    returning, so the caller can open it again.
+    """
+    from dbt.cli.main import dbtRunner
+
     wh = _warehouse(warehouse)
-    run_dbt(wh, ["docs", "generate", "--static"])
+    wh.tmp.mkdir(parents=True, exist_ok=True)
+    paths = DbtPaths.for_warehouse(wh, project_dir)
+    (paths.target_dir / "run_results.json").unlink(missing_ok=True)
+    try:
+        with _environment(dbt_env(wh, project_dir)):
+            result = dbtRunner().invoke([*args, "--project-dir", os.fspath(project_dir)])
+    finally:
+        release_dbt_connections()
+    if not result.success:
+        nodes = _failed_nodes(paths.target_dir)
+        detail = f"{type(result.exception).__name__}: {result.exception}\n" if result.exception else ""
+        raise DbtFailed(args, nodes, detail + _log_tail(paths.log_dir))
+
+
+def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str]) -> Path:
+    """Generate the dbt docs site as one static page in ``<warehouse>/dbt_docs/index.html``; return that path.
+
+    dbt runs in this process (:func:`invoke_dbt`): the publish task runs in the worker that ran the dbt tasks.
+    """
+    wh = _warehouse(warehouse)
+    invoke_dbt(wh, ["docs", "generate", "--static"])
     built = DbtPaths.for_warehouse(wh).target_dir / "static_index.html"
     wh.dbt_docs.mkdir(parents=True, exist_ok=True)
     page = wh.dbt_docs / "index.html"

@@ -1,0 +1,38 @@
+"""msdw.transform: dbt run in this process leaves the environment as it found it and names its failures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from msdw.transform import DbtFailed, _environment, invoke_dbt
+from msdw.warehouse import Warehouse
+
+
+def test_environment_is_restored_after_the_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MSDW_TEST_KEPT", "before")
+    monkeypatch.delenv("MSDW_TEST_ADDED", raising=False)
+    with _environment({"MSDW_TEST_KEPT": "inside", "MSDW_TEST_ADDED": "inside"}):
+        assert os.environ["MSDW_TEST_KEPT"] == "inside"
+        assert os.environ["MSDW_TEST_ADDED"] == "inside"
+    assert os.environ["MSDW_TEST_KEPT"] == "before"
+    assert "MSDW_TEST_ADDED" not in os.environ
+
+
+def test_environment_is_restored_when_the_block_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MSDW_TEST_ADDED", raising=False)
+    with pytest.raises(ValueError), _environment({"MSDW_TEST_ADDED": "inside"}):
+        raise ValueError("dbt failed")
+    assert "MSDW_TEST_ADDED" not in os.environ
+
+
+def test_failing_in_process_dbt_raises_dbt_failed(tmp_path: Path) -> None:
+    warehouse = Warehouse.at(tmp_path / "wh").ensure()
+    before = dict(os.environ)
+    with pytest.raises(DbtFailed) as failed:
+        invoke_dbt(warehouse, ["run", "--threads", "not-a-number"])
+    assert failed.value.command == ["run", "--threads", "not-a-number"]
+    assert "run the build again" in str(failed.value)
+    assert dict(os.environ) == before
