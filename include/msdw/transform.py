@@ -133,8 +133,8 @@ def run_dbt(
 ) -> None:
     """Run ``dbt <args>`` against ``warehouse`` in a subprocess; raise :class:`DbtFailed` naming failing nodes.
 
-    A subprocess, not dbt's in-process runner: dbt-duckdb keeps the build database open for the life of the process,
-    which would stop later read-only connections (the mart gate, publishing) from opening it.
+    For a process that has not loaded dbt (the CLI, tests): a Python start and dbt's imports cost less than loading
+    dbt here. Where dbt is already loaded, :func:`invoke_dbt` runs it in-process and releases the build database.
     """
     wh = _warehouse(warehouse)
     wh.tmp.mkdir(parents=True, exist_ok=True)
