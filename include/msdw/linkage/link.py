@@ -32,17 +32,6 @@ from msdw.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-FINGERPRINT_COLUMNS = (
-    "given_name_key",
-    "family_name_key",
-    "name_key",
-    "phonetic_key",
-    "array_to_string(name_gram_keys, ' ')",
-    "dob_key",
-    "birth_year_est",
-    "gender",
-    "nationality",
-)
 TF_TABLE = "linkage_tf_name_key"
 
 
@@ -82,9 +71,11 @@ def link_persons(
     con = duckdb.connect()
     if threads:
         con.execute(f"set threads = {int(threads)}")
+    stages = _Stages()
     try:
-        load_features(con, warehouse)
-        _add_fingerprints(con)
+        load_features(con, warehouse, cache_dir=paths.root)
+        con.execute(f"alter table {FEATURES_TABLE} add column is_new boolean default false")
+        stages.done("features")
         load_state(con, paths)
         run_id = con.execute("select coalesce(max(run_id), 0) + 1 from state.runs").fetchall()[0][0]
         retrained = retrain or not paths.model.exists()
@@ -101,6 +92,7 @@ def link_persons(
             settings = _model(con, paths, retrained, config or mdl.ModelConfig())
         except TooLittleData as exc:
             return _skipped(paths, str(exc), time.monotonic() - started)
+        stages.done("model")
         if retrained:
             con.execute("delete from state.linked")
             con.execute("delete from state.edges")
@@ -108,12 +100,14 @@ def link_persons(
         new_count = _mark_new(con)
         threshold = settings.get("msdw_threshold", (config or mdl.ModelConfig()).threshold)
         edges_added = _predict_new(con, settings, threshold, run_id) if new_count else 0
+        stages.done("scoring")
         con.execute(
             f"insert into state.linked select identification_id, fingerprint, {run_id} from {FEATURES_TABLE} "
             "where is_new"
         )
         assignment = _assign(con)
         _store_assignment(con, assignment, run_id)
+        stages.done("person ids")
         persons = len(set(assignment.person_of.values()))
         seconds = time.monotonic() - started
         result = LinkResult(
@@ -148,10 +142,27 @@ def link_persons(
         save_state(con, paths)
         failpoint("linkage")
         write_person_links(con, paths)
-        log.info("%s", result)
+        stages.done("saving")
+        log.info("%s (%s)", result, stages)
         return result
     finally:
         con.close()
+
+
+class _Stages:
+    """Seconds spent in each stage of a run, for the log."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def done(self, stage: str) -> None:
+        now = time.monotonic()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
+        self._last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.seconds.items())
 
 
 class TooLittleData(LinkageError):
@@ -161,13 +172,6 @@ class TooLittleData(LinkageError):
 def _skipped(paths: LinkagePaths, reason: str, seconds: float) -> LinkResult:
     log.warning("linkage skipped: %s", reason)
     return LinkResult(0, 0, 0, 0, 0, 0, 0, 0, False, seconds, str(paths.person_links), skipped=reason)
-
-
-def _add_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
-    parts = ", ".join(f"coalesce(cast({c} as varchar), '')" for c in FINGERPRINT_COLUMNS)
-    con.execute(f"alter table {FEATURES_TABLE} add column fingerprint varchar")
-    con.execute(f"update {FEATURES_TABLE} set fingerprint = md5(concat_ws('|', {parts}))")
-    con.execute(f"alter table {FEATURES_TABLE} add column is_new boolean default false")
 
 
 def _drop_changed(con: duckdb.DuckDBPyConnection) -> int:
