@@ -206,7 +206,9 @@ def _latest_sql(file_rows: str) -> str:
     ),
     latest as (
         select * from versions
-        qualify row_number() over (partition by identification_id order by month desc, _table, _part, _file) = 1
+        qualify row_number() over (
+            partition by identification_id order by month desc, _table, _part, _file, fingerprint
+        ) = 1
     )
     select
         {columns}

@@ -168,7 +168,9 @@ def blocking_rules() -> list[dict[str, Any]]:
             "sql_dialect": DIALECT,
         },
         {
-            "blocking_rule": "l.nationality = r.nationality and l.gender = r.gender "
+            # joint work: same force area, nationality and gender within a week (the area keeps the pairs few:
+            # without it they grow with the square of a week's national volume)
+            "blocking_rule": "l.place = r.place and l.nationality = r.nationality and l.gender = r.gender "
             "and l.identified_date between r.identified_date - 7 and r.identified_date + 7",
             "sql_dialect": DIALECT,
         },
