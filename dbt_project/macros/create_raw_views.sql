@@ -38,8 +38,13 @@
 
 
 {% macro create_raw_views() %}
-    {#- Expose the raw zone (var raw_dir) to the build database as views, one per source table. -#}
-    {%- if execute -%}
+    {#-
+        Expose the raw zone (var raw_dir) to the build database as views, one per source table. Run on every dbt
+        invocation (the project's on-run-start hook) unless var raw_views is 'ready': a build split into one
+        invocation per model (Airflow) creates them once up front (`dbt run-operation create_raw_views`), because
+        creating a view reads the footer of every raw file of its table.
+    -#}
+    {%- if execute and var('raw_views', 'create') != 'ready' -%}
         {%- set raw_dir = var('raw_dir') -%}
         {%- for node in raw_sources() -%}
             {%- do run_query('create schema if not exists ' ~ adapter.quote(node.schema)) -%}
