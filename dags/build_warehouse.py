@@ -8,8 +8,9 @@ are only published after all tests pass. Cosmos reads the project from a manifes
 afterwards, so the publish task releases it (``msdw.transform.release_dbt_connections``) before it reads the build
 database. ``MSDW_DBT_INVOCATION=subprocess`` runs each task as a dbt subprocess instead.
 
-``prepare`` creates the build database's views of the raw zone once (``dbt run-operation create_raw_views``); the
-dbt tasks pass ``raw_views: ready`` so the project's on-run-start hook does not create them again in every task.
+``prepare`` brings the raw zone into the build database once (``dbt run-operation load_raw_zone``: it loads only the
+raw files added since the last build); the dbt tasks pass ``raw_zone: ready`` so the project's on-run-start hook
+does not do it again in every task.
 
 The warehouse folder comes from the run's params (``warehouse``; conf overrides it), and every dbt task's environment
 follows it (``msdw.transform.cosmos_env``).
@@ -45,9 +46,9 @@ TESTS = TestBehavior.AFTER_EACH if MODE is ExecutionMode.WATCHER else TestBehavi
 # debug log file written there go unread, and a task touching one node needs no listing of every schema up front
 # (dbt lists a schema when it first looks a relation up in it).
 DBT_TASK_FLAGS = ["--no-write-json", "--log-level-file", "none", "--no-populate-cache"]
-# The raw zone's views are created once by `prepare`: creating them reads the footer of every raw file, so doing it
-# in each task's on-run-start hook made every task slower as the history grew (1 s a task at 36 months).
-RAW_VIEWS_READY = {"raw_views": "ready"}
+# The raw zone is brought into the build database once, by `prepare`: in each task's on-run-start hook it made
+# every task slower as the history grew.
+RAW_ZONE_READY = {"raw_zone": "ready"}
 
 
 def _any_of(assets: list[Asset]) -> Any:
@@ -81,14 +82,14 @@ def _templated_env() -> dict[str, str]:
 def build_warehouse() -> None:
     @task(pool=WAREHOUSE_POOL)
     def prepare() -> str:
-        """Make sure the warehouse folder and its raw zone exist, and expose the raw zone to the build database as
-        views (once for the whole build: the dbt tasks skip the project's hook); return the folder's path."""
+        """Make sure the warehouse folder and its raw zone exist, and bring the raw zone's new files into the build
+        database (once for the whole build: the dbt tasks skip the project's hook); return the folder's path."""
         from msdw.transform import invoke_dbt
         from msdw.warehouse import Warehouse
 
         params = get_current_context()["params"]
         wh = Warehouse.at(params["warehouse"]).ensure()
-        invoke_dbt(wh, ["run-operation", "create_raw_views"])
+        invoke_dbt(wh, ["run-operation", "load_raw_zone"])
         return os.fspath(wh.root)
 
     dbt = DbtTaskGroup(
@@ -119,7 +120,7 @@ def build_warehouse() -> None:
             "install_deps": False,
             "pool": WAREHOUSE_POOL,
             "dbt_cmd_global_flags": DBT_TASK_FLAGS,
-            "vars": RAW_VIEWS_READY,
+            "vars": RAW_ZONE_READY,
         },
     )
 

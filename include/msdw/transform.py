@@ -35,7 +35,7 @@ LEDGER_TABLE = "return_versions"
 FRESHNESS = {"warn_after": {"count": 45, "period": "day"}, "error_after": {"count": 75, "period": "day"}}
 GENERATED_HEADER = (
     "# Generated from msdw.sources by `python -m msdw.transform sources`: change the source descriptions, then\n"
-    "# regenerate. The raw zone is exposed to dbt as views in schema `raw` (macro create_raw_views).\n"
+    "# regenerate. The raw zone is loaded into schema `raw` of the build database (macro load_raw_zone).\n"
 )
 _TRACKING_OFF = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
