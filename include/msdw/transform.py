@@ -24,7 +24,7 @@ import yaml
 
 from msdw.raw import LEDGER_VERSION_COLUMNS, METADATA_COLUMNS, PERSON_COLUMNS, table_columns
 from msdw.sources import SOURCES, Source
-from msdw.warehouse import Warehouse
+from msdw.warehouse import Warehouse, memory_limit
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SEED_PATH_IN_COPY = "seeds"  # the link dbt_project/seeds -> ../seeds, for runs from a linked copy of the project
@@ -82,6 +82,8 @@ def dbt_env(warehouse: Warehouse | str | os.PathLike[str], project_dir: Path = P
     env = {
         "MSDW_RAW_DIR": os.fspath(wh.raw),
         "MSDW_BUILD_DB": os.fspath(wh.build_db),
+        "MSDW_DUCKDB_MEMORY_LIMIT": memory_limit(),
+        "MSDW_DUCKDB_SPILL_DIR": os.fspath(wh.spill),
         "DBT_PROFILES_DIR": os.fspath(project_dir),
         "DBT_PROJECT_DIR": os.fspath(project_dir),
         "DBT_TARGET_PATH": os.fspath(paths.target_dir),

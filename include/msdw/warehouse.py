@@ -8,6 +8,10 @@ from pathlib import Path
 
 DEFAULT_INBOX = "data/inbox"
 DEFAULT_WAREHOUSE = "data/warehouse"
+# DuckDB's memory limit for the heavy work (linkage, dbt): above it, DuckDB spills to the warehouse's tmp/ folder
+# instead of growing until the machine runs out (its own default is 80% of the machine's memory).
+MEMORY_LIMIT_ENV = "MSDW_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "5GB"
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,11 @@ class Warehouse:
     def tmp(self) -> Path:
         return self.root / "tmp"
 
+    @property
+    def spill(self) -> Path:
+        """Where DuckDB writes what does not fit in its memory limit."""
+        return self.tmp / "duckdb_spill"
+
     def ensure(self) -> Warehouse:
         self.root.mkdir(parents=True, exist_ok=True)
         self.archive.mkdir(mode=0o700, exist_ok=True)
@@ -95,3 +104,9 @@ class Warehouse:
 def configured(inbox: str = DEFAULT_INBOX, warehouse: str = DEFAULT_WAREHOUSE) -> tuple[str, str]:
     """The inbox and warehouse set in the environment (``MSDW_INBOX``, ``MSDW_WAREHOUSE``), else the defaults."""
     return os.environ.get("MSDW_INBOX", inbox), os.environ.get("MSDW_WAREHOUSE", warehouse)
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for linkage and dbt: ``MSDW_DUCKDB_MEMORY_LIMIT`` (a DuckDB size such as ``6GB``), else
+    ``DEFAULT_MEMORY_LIMIT``."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
