@@ -30,6 +30,7 @@ class Workspace:
     step_limit_s: float
     generated: dict[str, StepResult] = field(default_factory=dict)
     built: dict[str, Built] = field(default_factory=dict)
+    failed: dict[str, BenchError] = field(default_factory=dict)  # builds that failed, not tried again
 
     @property
     def logs(self) -> Path:
@@ -104,11 +105,17 @@ class Workspace:
         key = f"s{scenario.scale:g}_{scenario.start}_seed{scenario.seed}:{count}"  # the same months, whatever the end
         if key in self.built:
             return self.built[key]
+        if key in self.failed:  # figures sharing a failed build report its failure rather than repeat it
+            raise self.failed[key]
         self.generate(scenario)
         inbox = self.fresh_dir(scenario, f"inbox_{count}")
         warehouse = self.fresh_dir(scenario, f"warehouse_{count}")
         self.add_months(scenario, inbox, months_from(scenario.start, count))
-        run = self.step("run", inbox=inbox, warehouse=warehouse)
+        try:
+            run = self.step("run", inbox=inbox, warehouse=warehouse)
+        except BenchError as err:
+            self.failed[key] = err
+            raise
         built = Built(scenario, inbox, warehouse, run, count)
         self.built[key] = built
         return built
