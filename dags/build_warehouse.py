@@ -1,16 +1,19 @@
 """build_warehouse: when any source lands new raw data, build the dbt project, then gate and publish the marts.
 
-Runs dbt through Cosmos, one Airflow task per seed and model, then one task running every data and unit test (a
-failing test stops the publish). Per-model test tasks would add a dbt start-up each for no gain in safety: the marts
+Runs dbt through Cosmos, one Airflow task per model, then one task running every data and unit test (a failing
+test stops the publish). Per-model test tasks would add a dbt start-up each for no gain in safety: the marts
 are only published after all tests pass. Cosmos reads the project from a manifest made by
 ``dbt parse`` (``msdw.transform.ensure_manifest``), so parsing this file does not run dbt. dbt is invoked in-process
 (``dbtRunner``), which saves a dbt start-up per task; dbt-duckdb keeps the build database open in the worker
 afterwards, so the publish task releases it (``msdw.transform.release_dbt_connections``) before it reads the build
 database. ``MSDW_DBT_INVOCATION=subprocess`` runs each task as a dbt subprocess instead.
 
-``prepare`` brings the raw zone into the build database once (``dbt run-operation load_raw_zone``: it loads only the
-raw files added since the last build); the dbt tasks pass ``raw_zone: ready`` so the project's on-run-start hook
-does not do it again in every task.
+``prepare`` runs one ``dbt build`` of the seeds and the staging views: its on-run-start hook brings the raw zone
+into the build database (``load_raw_zone``: it loads only the raw files added since the last build), then the
+reference seeds are loaded and the staging views (rename and cast, nothing else) created. The dbt tasks pass
+``raw_zone: ready`` so the hook does not run again in every task. The seeds stay in the task group as placeholders
+that Airflow marks done without running them; the staging views are left out of it. A dbt start-up and an Airflow
+task for each of them cost more than everything they do.
 
 The warehouse folder comes from the run's params (``warehouse``; conf overrides it), and every dbt task's environment
 follows it (``msdw.transform.cosmos_env``).
@@ -23,14 +26,14 @@ from typing import Any
 
 from msdw.alerts import dag_failure_callback
 from msdw.orchestrate import WAREHOUSE_POOL
-from msdw.transform import PROJECT_DIR, cosmos_env, dbt_executable, ensure_manifest
+from msdw.transform import PROJECT_DIR, STAGING_SELECTOR, cosmos_env, dbt_executable, ensure_manifest
 
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", os.fspath(PROJECT_DIR / "target" / "cosmos"))
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, SeedRenderingBehavior, TestBehavior
 
 SOURCES = ("police", "glaa", "border_force", "cps")
 RAW_ASSETS = [Asset(f"msdw://raw/{source}") for source in SOURCES]
@@ -38,7 +41,7 @@ ENV_KEYS = tuple(cosmos_env("/").keys())
 INVOCATION = {"subprocess": InvocationMode.SUBPROCESS, "dbt_runner": InvocationMode.DBT_RUNNER}
 EXECUTION = {"watcher": ExecutionMode.WATCHER, "local": ExecutionMode.LOCAL}
 MODE = EXECUTION[os.environ.get("MSDW_COSMOS_EXECUTION", "local")]
-# Local mode: one `dbt run`/`dbt seed` per node, then every test in one task. The watcher mode (one `dbt build`, a
+# Local mode: one `dbt run` per model, then every test in one task. The watcher mode (one `dbt build`, a
 # sensor per node) is faster on a scheduler but deadlocks under dag.test(), where sensors run before their producer
 # finishes.
 TESTS = TestBehavior.AFTER_EACH if MODE is ExecutionMode.WATCHER else TestBehavior.AFTER_ALL
@@ -82,14 +85,15 @@ def _templated_env() -> dict[str, str]:
 def build_warehouse() -> None:
     @task(pool=WAREHOUSE_POOL)
     def prepare() -> str:
-        """Make sure the warehouse folder and its raw zone exist, and bring the raw zone's new files into the build
-        database (once for the whole build: the dbt tasks skip the project's hook); return the folder's path."""
-        from msdw.transform import invoke_dbt
+        """Make sure the warehouse folder and its raw zone exist, bring the raw zone's new files into the build
+        database, load the reference seeds and create the staging views (one `dbt build`, whose hook loads the raw
+        zone once for the whole build: the dbt tasks skip it); return the folder's path."""
+        from msdw.transform import build_seeds_and_staging
         from msdw.warehouse import Warehouse
 
         params = get_current_context()["params"]
         wh = Warehouse.at(params["warehouse"]).ensure()
-        invoke_dbt(wh, ["run-operation", "load_raw_zone"])
+        build_seeds_and_staging(wh)
         return os.fspath(wh.root)
 
     dbt = DbtTaskGroup(
@@ -113,6 +117,9 @@ def build_warehouse() -> None:
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TESTS,
             emit_datasets=False,
+            # `prepare` loads the seeds and creates the staging views.
+            seed_rendering_behavior=SeedRenderingBehavior.RENDER_ONLY,
+            exclude=[STAGING_SELECTOR],
         ),
         operator_args={
             "env": _templated_env(),

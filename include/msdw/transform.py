@@ -31,6 +31,10 @@ SEED_PATH_IN_COPY = "seeds"  # the link dbt_project/seeds -> ../seeds, for runs 
 RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "main"
 LEDGER_SOURCE = "ledger"
+# The staging views, and what the first step of a build makes: every seed and those views.
+STAGING_SELECTOR = "path:models/staging"
+PREPARED_SELECTION = ("resource_type:seed", STAGING_SELECTOR)
+PREPARED_RESOURCE_TYPES = ("--resource-type", "seed", "--resource-type", "model")
 LEDGER_TABLE = "return_versions"
 FRESHNESS = {"warn_after": {"count": 45, "period": "day"}, "error_after": {"count": 75, "period": "day"}}
 GENERATED_HEADER = (
@@ -205,6 +209,12 @@ def invoke_dbt(
         nodes = _failed_nodes(paths.target_dir)
         detail = f"{type(result.exception).__name__}: {result.exception}\n" if result.exception else ""
         raise DbtFailed(args, nodes, detail + _log_tail(paths.log_dir))
+
+
+def build_seeds_and_staging(warehouse: Warehouse | str | os.PathLike[str]) -> None:
+    """One in-process ``dbt build`` of the reference seeds and the staging views, whose on-run-start hook first brings
+    the raw zone's new files into the build database; the first step of a build, before the intermediate models."""
+    invoke_dbt(warehouse, ["build", "--select", *PREPARED_SELECTION, *PREPARED_RESOURCE_TYPES])
 
 
 def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str]) -> Path:

@@ -1,4 +1,4 @@
-"""The build_warehouse DAG: one Airflow task per dbt seed and model, one for the tests, each with the lean flags."""
+"""The build_warehouse DAG: `prepare` builds the seeds and staging views, a task per other model, one for the tests."""
 
 from __future__ import annotations
 
@@ -19,19 +19,74 @@ def dag() -> object:
     return bag.dags["build_warehouse"]
 
 
-def test_one_task_per_seed_and_model_then_one_test_task(dag: object) -> None:
+def _manifest_nodes() -> list[dict]:
     from msdw.transform import ensure_manifest
 
     nodes = json.loads(ensure_manifest().read_text())["nodes"].values()
-    expected = {n["name"] for n in nodes if n["resource_type"] in ("seed", "model") and n["package_name"] == "msdw"}
-    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.")]  # type: ignore[attr-defined]
-    names = {t.task_id.removeprefix("dbt.").rsplit("_", 1)[0] for t in dbt_tasks}
-    assert names == expected | {"dbt_project"}
-    assert len(dbt_tasks) == len(expected) + 1
+    return [n for n in nodes if n["package_name"] == "msdw"]
+
+
+def _dbt_tasks(dag: object) -> dict[str, object]:
+    return {
+        t.task_id.removeprefix("dbt.").rsplit("_", 1)[0]: t
+        for t in dag.tasks  # type: ignore[attr-defined]
+        if t.task_id.startswith("dbt.")
+    }
+
+
+def test_a_task_per_seed_and_model_but_staging_then_one_test_task(dag: object) -> None:
+    nodes = _manifest_nodes()
+    expected = {n["name"] for n in nodes if n["resource_type"] == "seed"} | {
+        n["name"] for n in nodes if n["resource_type"] == "model" and not n["path"].startswith("staging/")
+    }
+    tasks = _dbt_tasks(dag)
+    assert set(tasks) == expected | {"dbt_project"}
+    assert not any(name.startswith("stg_") for name in tasks)
+
+
+def test_seeds_are_placeholders_and_prepare_builds_them_with_the_staging_views(dag: object) -> None:
+    """`prepare` loads the seeds and creates the staging views in one dbt build; their tasks run nothing."""
+    seeds = {n["name"] for n in _manifest_nodes() if n["resource_type"] == "seed"}
+    for name, task in _dbt_tasks(dag).items():
+        assert (type(task).__name__ == "EmptyOperator") == (name in seeds), name
+    prepare = dag.get_task("prepare")  # type: ignore[attr-defined]
+    downstream = {t.task_id for t in prepare.get_flat_relatives(upstream=False)}
+    assert {t.task_id for t in _dbt_tasks(dag).values()} <= downstream
+
+
+def test_prepare_selection_builds_exactly_the_seeds_and_staging_views(tmp_path: Path) -> None:
+    """dbt's own selector, given `prepare`'s selection, picks every seed and staging model and nothing else."""
+    from dbt.cli.main import dbtRunner
+
+    from msdw.transform import PREPARED_RESOURCE_TYPES, PREPARED_SELECTION, PROJECT_DIR
+
+    result = dbtRunner().invoke(
+        [
+            "ls",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--quiet",
+            "--output",
+            "name",
+            *PREPARED_RESOURCE_TYPES,
+            "--select",
+            *PREPARED_SELECTION,
+        ]
+    )
+    assert result.success, result.exception
+    nodes = _manifest_nodes()
+    wanted = {n["name"] for n in nodes if n["resource_type"] == "seed" or n["path"].startswith("staging/")}
+    assert set(result.result) == wanted
 
 
 def test_every_dbt_task_skips_unread_artefacts(dag: object) -> None:
-    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.")]  # type: ignore[attr-defined]
+    dbt_tasks = [t for t in _dbt_tasks(dag).values() if type(t).__name__ != "EmptyOperator"]
     assert dbt_tasks
     for task in dbt_tasks:
         flags = task.dbt_cmd_global_flags
