@@ -231,6 +231,14 @@ def _model(
             "too few pairs of similar records to estimate the linkage model; person ids come from exact pseudonym "
             f"matches until more months are ingested ({str(exc).splitlines()[0]})"
         ) from exc
+    except (ValueError, ZeroDivisionError) as exc:
+        # No pair agrees on both name and date of birth: the prior that two records match is estimated as 0, and
+        # Splink's match weights (log2 of it) cannot be computed.
+        raise TooLittleData(
+            "no two records share both a name and a date of birth, so the chance that two records are the same "
+            "person cannot be estimated yet; person ids come from exact pseudonym matches until more months are "
+            f"ingested ({type(exc).__name__}: {exc})"
+        ) from exc
     settings = mdl.floor_m_probabilities(linker.misc.save_model_to_json())
     settings["msdw_threshold"] = config.threshold
     mdl.save(settings, paths.model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -116,6 +117,26 @@ def test_too_few_records_to_train_on_skip_linkage_without_writing_links(tmp_path
     write_raw(warehouse, list(CASES["exact"]))
     result = link_persons(warehouse)
     assert result.skipped and "more" in result.skipped
+    assert not LinkagePaths.of(warehouse).person_links.exists()
+    assert not LinkagePaths.of(warehouse).model.exists()
+
+
+def test_no_pair_sharing_name_and_birth_date_skips_linkage_instead_of_failing(tmp_path: Path):
+    """Enough records, some sharing a date of birth, none sharing a name and a date of birth: the chance that two
+    records match is estimated as 0, which the model cannot use; linkage waits for more data instead of failing."""
+    given = ["Adam", "Bela", "Cyrus", "Dana", "Emil", "Fahad", "Goran", "Hana", "Ivo", "Jana", "Kiri", "Lena"]
+    family = ["Abbot", "Berg", "Costa", "Dunn", "Evans", "Gray"]
+    records = [
+        Record("POLICE", "E23000001", f"R{i}", g, f, D(1980, 1, 1) + dt.timedelta(days=97 * i), D(2019, 1 + i % 6, 3))
+        for i, (g, f) in enumerate(((g, f) for g in given for f in family[:5]), start=1)
+    ]
+    for j, r in enumerate(records[:6]):
+        records.append(Record("POLICE", "E23000002", f"S{j}", given[(j + 3) % 12], family[5], r.dob, D(2019, 2, 3)))
+        records.append(Record("POLICE", "E23000002", f"T{j}", r.given, r.family, None, D(2019, 3, 3)))
+    warehouse = Warehouse.at(tmp_path)
+    write_raw(warehouse, records)
+    result = link_persons(warehouse)
+    assert result.skipped and "name and a date of birth" in result.skipped
     assert not LinkagePaths.of(warehouse).person_links.exists()
     assert not LinkagePaths.of(warehouse).model.exists()
 
