@@ -21,6 +21,8 @@ TASK_CODE: dict[str, tuple[str, str]] = {
     "dbt_docs": ("msdw.transform", "render_dbt_docs"),
     "report": ("msdw.report", "render_report"),
     "dbt": ("dbt.cli.main", "dbtRunner.invoke"),
+    # dbt's imports, done once before the build DAG instead of inside its first task: dbt's start-up, not Airflow's
+    "dbt_import": ("msdw.orchestrate", "_preload_dbt"),
 }
 GATES: dict[str, tuple[str, str]] = {
     "gate_returns": ("msdw.validate", "validate_table"),
