@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from msdw import raw
 from msdw.failpoints import failpoint
 from msdw.landing import archived
-from msdw.ledger import Ledger, Version
+from msdw.ledger import Ledger, Outcome, Version
 from msdw.parse import ParsedReturn, Parser
 from msdw.pseudonymise import load_key
 from msdw.returns import Issue, identify
@@ -284,7 +284,7 @@ def _store(ledger: Ledger, warehouse: Warehouse, batch: list[_Work], result: Ing
         warnings = [str(w) for w in parsed.warnings]
         if parsed.errors:
             errors = [str(e) for e in parsed.errors]
-            outcomes.append((version, "QUARANTINED", 0, warnings, errors))
+            outcomes.append(Outcome(version, "QUARANTINED", 0, warnings, errors))
             result.quarantined[work.label] = errors
             log.warning("%s quarantined: %s", work.label, "; ".join(errors[:3]))
             continue
@@ -296,15 +296,14 @@ def _store(ledger: Ledger, warehouse: Warehouse, batch: list[_Work], result: Ing
             )
             _write_parquet(typed, target)
             rows += typed.num_rows
-        outcomes.append((version, "ACCEPTED", rows, warnings, []))
+        outcomes.append(Outcome(version, "ACCEPTED", rows, warnings, []))
         result.accepted.append(work.label)
         result.rows += rows
         result.warnings += len(warnings)
     failpoint("raw_write")
     with ledger.connect() as con:
         con.begin()
-        for version, status, rows, warnings, errors in outcomes:
-            ledger.finish(version, status, rows, warnings, errors, con=con)
+        ledger.finish(con, outcomes)
         con.commit()
 
 

@@ -18,12 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from msdw.failpoints import failpoint
-from msdw.ledger import Ledger
+from msdw.ledger import Arrival, Ledger
 from msdw.returns import ReturnRejected, identify
 from msdw.warehouse import Warehouse
 
@@ -142,47 +141,36 @@ def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_st
     fresh = [s for s in sightings if (s.relpath, s.size, s.mtime) not in known]
     fresh.sort(key=lambda s: (s.mtime, s.relpath))
     failpoint("discovery")
+    arrivals = [_archive(inbox, warehouse, sighting) for sighting in fresh]
+    failpoint("archive")
+    with ledger.connect() as con:
+        con.begin()
+        outcomes = ledger.register(con, arrivals, run_id)
+        con.commit()
     new_versions = duplicates = 0
     rejected: list[str] = []
-    with ledger.connect() as con:
-        outcomes = [_land_one(inbox, warehouse, ledger, con, sighting, run_id) for sighting in fresh]
-    for outcome in outcomes:
+    for arrival, outcome in zip(arrivals, outcomes, strict=True):
         if outcome == "VERSION":
             new_versions += 1
+            log.info("%s: %s, a new version", arrival.path, arrival.identity)
         elif outcome == "DUPLICATE":
             duplicates += 1
+            log.info("%s: duplicate of a version already received", arrival.path)
         else:
-            rejected.append(outcome)
+            message = str(ReturnRejected(arrival.path, arrival.reason or "no return identity"))
+            rejected.append(message)
+            log.warning("%s", message)
     return Landed(new_versions, duplicates, rejected)
 
 
-def _land_one(
-    inbox: Inbox, warehouse: Warehouse, ledger: Ledger, con: duckdb.DuckDBPyConnection, s: Sighting, run_id: str
-) -> str:
-    """Archive one file and record what it is; one transaction, so a crash leaves it either unseen or landed."""
+def _archive(inbox: Inbox, warehouse: Warehouse, s: Sighting) -> Arrival:
+    """Archive one file and identify its return; a file that is not a regular file is not read."""
     if not s.regular:
         reason = "not a regular file (a symlink or special file): send the file itself"
-        ledger.record_sighting(con, s.relpath, s.size, s.mtime, None, "REJECTED", reason, None, run_id)
-        log.warning("%s: rejected: %s", s.relpath, reason)
-        return f"{s.relpath}: {reason}"
-    content = inbox.read(s.relpath)
-    sha = archive_file(warehouse, content, s.relpath, s.mtime)
-    failpoint("archive")
+        return Arrival(s.relpath, s.size, s.mtime, None, None, reason)
+    sha = archive_file(warehouse, inbox.read(s.relpath), s.relpath, s.mtime)
     try:
         identified = identify(s.relpath)
     except ReturnRejected as exc:
-        ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "REJECTED", exc.reason, None, run_id)
-        log.warning("%s", exc)
-        return str(exc)
-    key = identified.identity.key
-    con.begin()
-    if ledger.version_of(con, key, sha) is not None:
-        ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "DUPLICATE", None, key, run_id)
-        con.commit()
-        log.info("%s: duplicate of a version already received", s.relpath)
-        return "DUPLICATE"
-    version = ledger.add_version(con, identified.identity, sha, s.relpath, s.mtime, run_id)
-    ledger.record_sighting(con, s.relpath, s.size, s.mtime, sha, "VERSION", None, key, run_id)
-    con.commit()
-    log.info("%s: %s version %d", s.relpath, identified.identity, version)
-    return "VERSION"
+        return Arrival(s.relpath, s.size, s.mtime, sha, None, exc.reason)
+    return Arrival(s.relpath, s.size, s.mtime, sha, identified.identity)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from msdw.returns import ReturnIdentity
 
@@ -62,6 +63,19 @@ create table if not exists versions (
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """A file found in the inbox and archived: its sighting, and the return it is a version of (``None`` when it is
+    rejected, for ``reason``)."""
+
+    path: str
+    size: int
+    mtime: dt.datetime
+    sha256: str | None
+    identity: ReturnIdentity | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Version:
     identity: ReturnIdentity
     version: int
@@ -69,6 +83,68 @@ class Version:
     original_path: str
     received_at: dt.datetime
     status: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a processed version."""
+
+    version: Version
+    status: str  # ACCEPTED or QUARANTINED
+    rows: int
+    warnings: list[str]
+    errors: list[str]
+
+
+SIGHTING_COLUMNS = {
+    "path": pa.string(),
+    "size": pa.int64(),
+    "mtime": pa.timestamp("us"),
+    "sha256": pa.string(),
+    "outcome": pa.string(),
+    "reason": pa.string(),
+    "return_key": pa.string(),
+    "seen_at": pa.timestamp("us"),
+    "run_id": pa.string(),
+}
+VERSION_COLUMNS = {
+    "return_key": pa.string(),
+    "source": pa.string(),
+    "submitter": pa.string(),
+    "month": pa.date32(),
+    "part": pa.string(),
+    "version": pa.int32(),
+    "sha256": pa.string(),
+    "original_path": pa.string(),
+    "received_at": pa.timestamp("us"),
+    "run_id": pa.string(),
+}
+OUTCOME_COLUMNS = {
+    "return_key": pa.string(),
+    "version": pa.int32(),
+    "status": pa.string(),
+    "rows": pa.int64(),
+    "warnings": pa.string(),
+    "errors": pa.string(),
+}
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    columns: dict[str, pa.DataType],
+    rows: list[tuple],
+    sql: str,
+    params: list[object] | None = None,
+) -> None:
+    """Run ``sql`` over ``rows`` given to DuckDB as the Arrow table ``batch`` (one statement, not one per row)."""
+    if not rows:
+        return
+    table = pa.table({c: pa.array([r[i] for r in rows], t) for i, (c, t) in enumerate(columns.items())})
+    con.register("batch", table)
+    try:
+        con.execute(sql, params or [])
+    finally:
+        con.unregister("batch")
 
 
 class Ledger:
@@ -101,60 +177,51 @@ class Ledger:
         with self.connect(read_only=True) as con:
             return {(p, s, m) for p, s, m in con.execute("select path, size, mtime from sightings").fetchall()}
 
-    def record_sighting(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        path: str,
-        size: int,
-        mtime: dt.datetime,
-        sha256: str | None,
-        outcome: str,
-        reason: str | None,
-        return_key: str | None,
-        run_id: str,
-    ) -> None:
-        con.execute(
-            "insert or ignore into sightings values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [path, size, mtime, sha256, outcome, reason, return_key, _now(), run_id],
-        )
-
     # --- versions ---
 
-    def version_of(self, con: duckdb.DuckDBPyConnection, return_key: str, sha256: str) -> int | None:
-        row = con.execute(
-            "select version from versions where return_key = ? and sha256 = ?", [return_key, sha256]
-        ).fetchone()
-        return None if row is None else row[0]
-
-    def add_version(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        identity: ReturnIdentity,
-        sha256: str,
-        original_path: str,
-        received_at: dt.datetime,
-        run_id: str,
-    ) -> int:
-        (latest,) = con.execute(
-            "select coalesce(max(version), 0) from versions where return_key = ?", [identity.key]
-        ).fetchone()
-        version = latest + 1
-        con.execute(
-            "insert into versions values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', null, null, null, null, ?)",
-            [
-                identity.key,
-                identity.source,
-                identity.submitter,
-                identity.month_start,
-                identity.part,
-                version,
-                sha256,
-                original_path,
-                received_at,
-                run_id,
-            ],
+    def register(self, con: duckdb.DuckDBPyConnection, arrivals: list[Arrival], run_id: str) -> list[str]:
+        """Record ``arrivals`` (archived files, in the order received) and return each one's outcome: ``VERSION`` (a
+        new version of its return, numbered after those already received), ``DUPLICATE`` (the same bytes as a version
+        of the same return) or ``REJECTED`` (no return identity). One insert per table; the caller holds the
+        transaction, so a crash records all of them or none."""
+        keys = sorted({a.identity.key for a in arrivals if a.identity is not None})
+        received: dict[str, dict[str, int]] = {}
+        if keys:
+            rows = con.execute(
+                "select return_key, sha256, version from versions where return_key in (select unnest(?))", [keys]
+            ).fetchall()
+            for key, sha, version in rows:
+                received.setdefault(key, {})[sha] = version
+        now = _now()
+        sightings: list[tuple] = []
+        versions: list[tuple] = []
+        outcomes: list[str] = []
+        for a in arrivals:
+            key = a.identity.key if a.identity is not None else None
+            if a.identity is None or key is None:
+                outcome = "REJECTED"
+            elif a.sha256 in received.get(key, {}):
+                outcome = "DUPLICATE"
+            else:
+                known = received.setdefault(key, {})
+                version = max(known.values(), default=0) + 1
+                known[a.sha256] = version
+                i = a.identity
+                versions.append(
+                    (key, i.source, i.submitter, i.month_start, i.part, version, a.sha256, a.path, a.mtime, run_id)
+                )
+                outcome = "VERSION"
+            sightings.append((a.path, a.size, a.mtime, a.sha256, outcome, a.reason, key, now, run_id))
+            outcomes.append(outcome)
+        _insert(con, SIGHTING_COLUMNS, sightings, "insert or ignore into sightings select * from batch")
+        _insert(
+            con,
+            VERSION_COLUMNS,
+            versions,
+            "insert into versions select return_key, source, submitter, month, part, version, sha256, original_path,"
+            " received_at, 'PENDING', null, null, null, null, run_id from batch",
         )
-        return version
+        return outcomes
 
     def pending(self, source: str) -> list[Version]:
         with self.connect(read_only=True) as con:
@@ -166,33 +233,22 @@ class Ledger:
             ).fetchall()
         return [Version(ReturnIdentity(r[0], r[1], r[2], r[3]), r[4], r[5], r[6], r[7], r[8]) for r in rows]
 
-    def finish(
-        self,
-        version: Version,
-        status: str,
-        rows: int,
-        warnings: list[str],
-        errors: list[str],
-        con: duckdb.DuckDBPyConnection | None = None,
-    ) -> None:
-        sql = (
-            "update versions set status = ?, rows = ?, warnings = ?, errors = ?, processed_at = ?"
-            " where return_key = ? and version = ?"
-        )
-        params = [
-            status,
-            rows,
-            json.dumps(warnings),
-            json.dumps(errors),
-            _now(),
-            version.identity.key,
-            version.version,
+    def finish(self, con: duckdb.DuckDBPyConnection, outcomes: list[Outcome]) -> None:
+        """Mark processed versions ACCEPTED or QUARANTINED with their rows, warnings and errors, in one statement;
+        the caller holds the transaction."""
+        now = _now()
+        rows = [
+            (o.version.identity.key, o.version.version, o.status, o.rows, json.dumps(o.warnings), json.dumps(o.errors))
+            for o in outcomes
         ]
-        if con is not None:
-            con.execute(sql, params)
-            return
-        with self.connect() as own:
-            own.execute(sql, params)
+        _insert(
+            con,
+            OUTCOME_COLUMNS,
+            rows,
+            "update versions set status = b.status, rows = b.rows, warnings = b.warnings, errors = b.errors,"
+            " processed_at = ? from batch b where versions.return_key = b.return_key and versions.version = b.version",
+            [now],
+        )
 
     def export_versions(self, target: Path) -> None:
         """Write every processed version to Parquet (``msdw.raw.LEDGER_VERSION_COLUMNS``) for dbt, atomically."""
