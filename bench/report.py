@@ -11,12 +11,24 @@ from typing import Any
 from bench.figures import TARGETS, Figure
 
 
+def at_target_scenarios(options: dict[str, Any]) -> bool:
+    """Whether the figures were measured at the scenarios their targets name (no smoke run, no shrunk scale or
+    span, no shorter long history): a target met on a smaller scenario is not met."""
+    return (
+        not options.get("smoke")
+        and options.get("scale_factor", 1.0) == 1.0
+        and options.get("years_factor") in (None, 1.0)
+        and options.get("long_months") is None
+    )
+
+
 def document(figures: list[Figure], options: dict[str, Any], seconds: float) -> dict[str, Any]:
     by_name = {f.name: f for f in figures}
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"platform": platform.platform(), "python": platform.python_version()},
         "options": options,
+        "at_target_scenarios": at_target_scenarios(options),
         "seconds": round(seconds, 1),
         "figures": {name: by_name[name].as_dict() for name in TARGETS if name in by_name},
     }
@@ -38,6 +50,8 @@ def table(doc: dict[str, Any]) -> str:
         else:
             value = f"{fig['value']:g}"
             met = {True: "yes", False: "NO", None: "-"}[fig["met"]]
+            if fig["met"] is not None and not doc.get("at_target_scenarios", True):
+                met += " (smaller scenario)"
         rows.append((name, value, fig["target_text"], met, scenario))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join(
