@@ -13,7 +13,7 @@ from bench.figures import TARGETS, Figure
 
 def at_target_scenarios(options: dict[str, Any]) -> bool:
     """Whether the figures were measured at the scenarios their targets name (no smoke run, no shrunk scale or
-    span, no shorter long history): a target met on a smaller scenario is not met."""
+    span, no shorter long history): a target met on another scenario is not met."""
     return (
         not options.get("smoke")
         and options.get("scale_factor", 1.0) == 1.0
@@ -51,7 +51,7 @@ def table(doc: dict[str, Any]) -> str:
             value = f"{fig['value']:g}"
             met = {True: "yes", False: "NO", None: "-"}[fig["met"]]
             if fig["met"] is not None and not doc.get("at_target_scenarios", True):
-                met += " (smaller scenario)"
+                met += " (other scenario)"
         rows.append((name, value, fig["target_text"], met, scenario))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join(

@@ -1,4 +1,4 @@
-"""The benchmark's table says when a figure was measured on a smaller scenario than its target names."""
+"""The benchmark's table says when a figure was measured on another scenario than its target names."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ def test_only_the_full_plan_is_at_the_target_scenarios() -> None:
     assert not at_target_scenarios(FULL | {"long_months": 36})
 
 
-def test_a_target_met_on_a_smaller_scenario_is_marked_so() -> None:
+def test_a_target_met_on_another_scenario_is_marked_so() -> None:
     figure = Figure("gate_share", 0.07, {"scale": 100.0, "months": 12})
     full = document([figure], FULL, 1.0)
     shrunk = document([figure], FULL | {"years_factor": 0.1}, 1.0)
     assert full["at_target_scenarios"] and not shrunk["at_target_scenarios"]
-    assert "yes (smaller scenario)" not in table(full) and "gate_share" in table(full)
-    assert "yes (smaller scenario)" in table(shrunk)
+    assert "yes (other scenario)" not in table(full) and "gate_share" in table(full)
+    assert "yes (other scenario)" in table(shrunk)
