@@ -31,10 +31,11 @@ SEED_PATH_IN_COPY = "seeds"  # the link dbt_project/seeds -> ../seeds, for runs 
 RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "main"
 LEDGER_SOURCE = "ledger"
-# The staging views, and what the first step of a build makes: every seed and those views.
+# The staging views, and what the first step of a build makes: every seed and those views, with the tests that
+# read only them (the tests of the task group leave out what it leaves out).
 STAGING_SELECTOR = "path:models/staging"
 PREPARED_SELECTION = ("resource_type:seed", STAGING_SELECTOR)
-PREPARED_RESOURCE_TYPES = ("--resource-type", "seed", "--resource-type", "model")
+PREPARED_FLAGS = ("--indirect-selection", "cautious")
 LEDGER_TABLE = "return_versions"
 FRESHNESS = {"warn_after": {"count": 45, "period": "day"}, "error_after": {"count": 75, "period": "day"}}
 GENERATED_HEADER = (
@@ -212,9 +213,10 @@ def invoke_dbt(
 
 
 def build_seeds_and_staging(warehouse: Warehouse | str | os.PathLike[str]) -> None:
-    """One in-process ``dbt build`` of the reference seeds and the staging views, whose on-run-start hook first brings
-    the raw zone's new files into the build database; the first step of a build, before the intermediate models."""
-    invoke_dbt(warehouse, ["build", "--select", *PREPARED_SELECTION, *PREPARED_RESOURCE_TYPES])
+    """One in-process ``dbt build`` of the reference seeds and the staging views and of the tests that read only them,
+    whose on-run-start hook first brings the raw zone's new files into the build database; the first step of a
+    build, before the intermediate models."""
+    invoke_dbt(warehouse, ["build", "--select", *PREPARED_SELECTION, *PREPARED_FLAGS])
 
 
 def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str]) -> Path:

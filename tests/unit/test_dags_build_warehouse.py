@@ -58,7 +58,7 @@ def test_prepare_selection_builds_exactly_the_seeds_and_staging_views(tmp_path: 
     """dbt's own selector, given `prepare`'s selection, picks every seed and staging model and nothing else."""
     from dbt.cli.main import dbtRunner
 
-    from msdw.transform import PREPARED_RESOURCE_TYPES, PREPARED_SELECTION, PROJECT_DIR
+    from msdw.transform import PREPARED_FLAGS, PREPARED_SELECTION, PROJECT_DIR
 
     result = dbtRunner().invoke(
         [
@@ -74,15 +74,24 @@ def test_prepare_selection_builds_exactly_the_seeds_and_staging_views(tmp_path: 
             "--quiet",
             "--output",
             "name",
-            *PREPARED_RESOURCE_TYPES,
             "--select",
             *PREPARED_SELECTION,
+            *PREPARED_FLAGS,
         ]
     )
     assert result.success, result.exception
     nodes = _manifest_nodes()
     wanted = {n["name"] for n in nodes if n["resource_type"] == "seed" or n["path"].startswith("staging/")}
-    assert set(result.result) == wanted
+    built = {n["name"] for n in nodes if n["resource_type"] in ("seed", "model")} & set(result.result)
+    assert built == wanted
+    # the tests it runs read nothing but what it builds (cautious selection): a test of a seed and a model built
+    # later is left to the task group's test task
+    by_id = {n["unique_id"]: n for n in nodes}
+    tests = [n for n in nodes if n["resource_type"] == "test" and n["name"] in set(result.result)]
+    assert tests  # the seeds' tests at least
+    for test in tests:
+        parents = [by_id[p]["name"] for p in test["depends_on"]["nodes"] if p in by_id]
+        assert set(parents) <= wanted, test["name"]
 
 
 def test_every_dbt_task_skips_unread_artefacts(dag: object) -> None:
