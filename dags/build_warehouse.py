@@ -10,7 +10,7 @@ database. ``MSDW_DBT_INVOCATION=subprocess`` runs each task as a dbt subprocess 
 
 ``prepare`` runs one ``dbt build`` of the seeds and the staging views: its on-run-start hook brings the raw zone
 into the build database (``load_raw_zone``: it loads only the raw files added since the last build), then the
-reference seeds are loaded and the staging views (rename and cast, nothing else) created. The dbt tasks pass
+reference seeds are loaded and tested and the staging views (rename and cast, nothing else) created. The dbt tasks pass
 ``raw_zone: ready`` so the hook does not run again in every task. The seeds stay in the task group as placeholders
 that Airflow marks done without running them; the staging views are left out of it. A dbt start-up and an Airflow
 task for each of them cost more than everything they do.
