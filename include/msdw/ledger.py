@@ -129,7 +129,7 @@ OUTCOME_COLUMNS = {
 }
 
 
-def _insert(
+def _execute_over(
     con: duckdb.DuckDBPyConnection,
     columns: dict[str, pa.DataType],
     rows: list[tuple],
@@ -198,7 +198,7 @@ class Ledger:
         outcomes: list[str] = []
         for a in arrivals:
             key = a.identity.key if a.identity is not None else None
-            if a.identity is None or key is None:
+            if a.identity is None:
                 outcome = "REJECTED"
             elif a.sha256 in received.get(key, {}):
                 outcome = "DUPLICATE"
@@ -213,8 +213,8 @@ class Ledger:
                 outcome = "VERSION"
             sightings.append((a.path, a.size, a.mtime, a.sha256, outcome, a.reason, key, now, run_id))
             outcomes.append(outcome)
-        _insert(con, SIGHTING_COLUMNS, sightings, "insert or ignore into sightings select * from batch")
-        _insert(
+        _execute_over(con, SIGHTING_COLUMNS, sightings, "insert or ignore into sightings select * from batch")
+        _execute_over(
             con,
             VERSION_COLUMNS,
             versions,
@@ -241,7 +241,7 @@ class Ledger:
             (o.version.identity.key, o.version.version, o.status, o.rows, json.dumps(o.warnings), json.dumps(o.errors))
             for o in outcomes
         ]
-        _insert(
+        _execute_over(
             con,
             OUTCOME_COLUMNS,
             rows,

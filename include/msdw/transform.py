@@ -31,12 +31,12 @@ SEED_PATH_IN_COPY = "seeds"  # the link dbt_project/seeds -> ../seeds, for runs 
 RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "main"
 LEDGER_SOURCE = "ledger"
+LEDGER_TABLE = "return_versions"
 # The staging views, and what the first step of a build makes: every seed and those views, with the tests that
 # read only them (the tests of the task group leave out what it leaves out).
 STAGING_SELECTOR = "path:models/staging"
 PREPARED_SELECTION = ("resource_type:seed", STAGING_SELECTOR)
 PREPARED_FLAGS = ("--indirect-selection", "cautious")
-LEDGER_TABLE = "return_versions"
 FRESHNESS = {"warn_after": {"count": 45, "period": "day"}, "error_after": {"count": 75, "period": "day"}}
 GENERATED_HEADER = (
     "# Generated from msdw.sources by `python -m msdw.transform sources`: change the source descriptions, then\n"

@@ -215,6 +215,14 @@ def _model(
                 f"cannot read the linkage model {paths.model} ({exc}): restore it, or relink with retrain=True "
                 "(`msdw linkage-report --retrain`)"
             ) from exc
+    if not _pairs_share_name_and_birth_date(con):
+        # The chance that two records match is estimated from these pairs: with none it is 0, and Splink's match
+        # weights (its logarithm) cannot be computed.
+        raise TooLittleData(
+            "no two records share both a name and a date of birth, so the chance that two records are the same "
+            "person cannot be estimated yet; person ids come from exact pseudonym matches until more months are "
+            "ingested"
+        )
     from splink import DuckDBAPI, Linker
 
     mdl.quiet_splink()
@@ -231,18 +239,19 @@ def _model(
             "too few pairs of similar records to estimate the linkage model; person ids come from exact pseudonym "
             f"matches until more months are ingested ({str(exc).splitlines()[0]})"
         ) from exc
-    except (ValueError, ZeroDivisionError) as exc:
-        # No pair agrees on both name and date of birth: the prior that two records match is estimated as 0, and
-        # Splink's match weights (log2 of it) cannot be computed.
-        raise TooLittleData(
-            "no two records share both a name and a date of birth, so the chance that two records are the same "
-            "person cannot be estimated yet; person ids come from exact pseudonym matches until more months are "
-            f"ingested ({type(exc).__name__}: {exc})"
-        ) from exc
     settings = mdl.floor_m_probabilities(linker.misc.save_model_to_json())
     settings["msdw_threshold"] = config.threshold
     mdl.save(settings, paths.model)
     return settings
+
+
+def _pairs_share_name_and_birth_date(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any two records agree on the name and the date of birth (the rule the model's prior is estimated on,
+    :func:`msdw.linkage.model.train`)."""
+    return con.execute(
+        f"select exists (select 1 from {FEATURES_TABLE} l join {FEATURES_TABLE} r using (name_key, dob_key)"
+        " where l.identification_id < r.identification_id)"
+    ).fetchall()[0][0]
 
 
 def _create_tf_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -257,6 +266,14 @@ def _create_tf_table(con: duckdb.DuckDBPyConnection) -> None:
 
 def _predict_new(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], threshold: float, run_id: int) -> int:
     """Score the new identifications against each other and the rest; keep links at or above ``threshold``."""
+    if not _pairs_share_name_and_birth_date(con):
+        # The chance that two records match is estimated from these pairs: with none it is 0, and Splink's match
+        # weights (its logarithm) cannot be computed.
+        raise TooLittleData(
+            "no two records share both a name and a date of birth, so the chance that two records are the same "
+            "person cannot be estimated yet; person ids come from exact pseudonym matches until more months are "
+            "ingested"
+        )
     from splink import DuckDBAPI, Linker
 
     mdl.quiet_splink()
