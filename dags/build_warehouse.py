@@ -153,7 +153,7 @@ def build_warehouse() -> None:
         manifest = DbtPaths.for_warehouse(wh).target_dir / "manifest.json"
         result = publish_marts(wh, manifest=manifest if manifest.exists() else None)
         if result.published:
-            render_report(wh.marts, wh.report)
+            render_report(wh.marts, wh.report, wh.cache)
         return {
             "published": result.published,
             "path": os.fspath(result.path),

@@ -8,6 +8,8 @@ tasks never rewrite each other's configuration) whose validation results store i
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterable
@@ -36,6 +38,7 @@ from great_expectations.data_context.types.base import (  # noqa: E402
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier  # noqa: E402
 from great_expectations.exceptions import DataContextError  # noqa: E402
 from great_expectations.expectations.row_conditions import Column as RowColumn  # noqa: E402
 
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
 DOCS_SITE = "msdw_site"
 WHOLE_FRAME = "whole_frame"
 DOCS_RESULTS = 300  # the latest validation results rendered in Data Docs
+RENDERED = ".rendered.json"  # in the Data Docs folder: the results and suites it holds
 
 
 class GxSetupError(RuntimeError):
@@ -206,19 +210,56 @@ def file_context(warehouse: Warehouse) -> FileDataContext:
 def build_data_docs(warehouse: Warehouse, suites: Iterable[ExpectationSuite] = ()) -> Path:
     """Render the latest :data:`DOCS_RESULTS` kept validation results, and ``suites``, into ``warehouse.data_docs``.
 
-    Returns the index page.
+    Only what is not rendered yet is rendered (results kept since the last call, the suites when they changed), then
+    the index: the site records what it holds in :data:`RENDERED`. Without that record or the index, everything is
+    rendered again. Returns the index page.
     """
     context = file_context(warehouse)
+    suites = list(suites)
     for suite in suites:
         context.suites.add_or_update(suite)
+    index = warehouse.data_docs / "index.html"
+    record = warehouse.data_docs / RENDERED
+    keys = sorted(context.validation_results_store.list_keys(), key=lambda k: k.run_id.run_time, reverse=True)
+    latest = {_key_text(k): k for k in keys[:DOCS_RESULTS]}
+    suites_hash = _suites_hash(suites)
+    done = _rendered(record) if index.is_file() else None
     try:
-        context.build_data_docs(site_names=[DOCS_SITE])
+        if done is None:
+            context.build_data_docs(site_names=[DOCS_SITE])
+        else:
+            todo: list[Any] = [key for text, key in latest.items() if text not in done["results"]]
+            if done["suites"] != suites_hash:
+                todo += [ExpectationSuiteIdentifier(name=s.name) for s in suites]
+            if todo:
+                context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=todo)
     except Exception as exc:
         raise GxSetupError(
             f"could not build Data Docs in {warehouse.data_docs}: {exc}; check that {warehouse.gx} is readable and "
             "remove any half-written result file named in the error"
         ) from exc
-    index = warehouse.data_docs / "index.html"
     if not index.is_file():
         raise GxSetupError(f"Data Docs were built but {index} is missing; check write access to {warehouse.data_docs}")
+    partial = record.with_name(f".{record.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps({"results": sorted(latest), "suites": suites_hash}), encoding="utf-8")
+    os.replace(partial, record)
     return index
+
+
+def _suites_hash(suites: list[ExpectationSuite]) -> str:
+    described = [{"name": s.name, "expectations": _expectation_configs(s)} for s in suites]
+    text = json.dumps(sorted(described, key=lambda d: d["name"]), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _key_text(key: Any) -> str:
+    return "/".join(str(part) for part in key.to_tuple())
+
+
+def _rendered(record: Path) -> dict[str, Any] | None:
+    """What the Data Docs site holds, as :func:`build_data_docs` recorded it; None when unknown."""
+    try:
+        done = json.loads(record.read_text(encoding="utf-8"))
+        return {"results": set(done["results"]), "suites": str(done["suites"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -37,6 +37,9 @@ LEDGER_TABLE = "return_versions"
 STAGING_SELECTOR = "path:models/staging"
 PREPARED_SELECTION = ("resource_type:seed", STAGING_SELECTOR)
 PREPARED_FLAGS = ("--indirect-selection", "cautious")
+# A build in the pipeline leaves dbt's unit tests out, as dbt advises for production: their inputs are fixed, so they
+# pass or fail with the code, not the data; `make test` runs them with every other test (``build_warehouse``).
+PIPELINE_EXCLUDED = {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
 FRESHNESS = {"warn_after": {"count": 45, "period": "day"}, "error_after": {"count": 75, "period": "day"}}
 GENERATED_HEADER = (
     "# Generated from msdw.sources by `python -m msdw.transform sources`: change the source descriptions, then\n"
@@ -203,7 +206,7 @@ def invoke_dbt(
     (paths.target_dir / "run_results.json").unlink(missing_ok=True)
     try:
         with _environment(dbt_env(wh, project_dir)):
-            result = dbtRunner().invoke([*args, "--project-dir", os.fspath(project_dir)])
+            result = dbtRunner().invoke([*args, "--project-dir", os.fspath(project_dir), *_file_log_flags()])
     finally:
         release_dbt_connections()
     if not result.success:
@@ -212,11 +215,18 @@ def invoke_dbt(
         raise DbtFailed(args, nodes, detail + _log_tail(paths.log_dir))
 
 
+def _file_log_flags() -> list[str]:
+    """dbt's log file at info level (each node and its outcome) unless ``DBT_LOG_LEVEL_FILE`` says otherwise: at its
+    default, debug, dbt writes every statement and event to the file, which costs more than many nodes' work."""
+    return [] if os.environ.get("DBT_LOG_LEVEL_FILE") else ["--log-level-file", "info"]
+
+
 def build_seeds_and_staging(warehouse: Warehouse | str | os.PathLike[str]) -> None:
     """One in-process ``dbt build`` of the reference seeds and the staging views and of the tests that read only them,
     whose on-run-start hook first brings the raw zone's new files into the build database; the first step of a
     build, before the intermediate models."""
-    invoke_dbt(warehouse, ["build", "--select", *PREPARED_SELECTION, *PREPARED_FLAGS])
+    with _environment(PIPELINE_EXCLUDED):
+        invoke_dbt(warehouse, ["build", "--select", *PREPARED_SELECTION, *PREPARED_FLAGS])
 
 
 def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str]) -> Path:
@@ -276,13 +286,14 @@ def ensure_manifest(project_dir: Path = PROJECT_DIR) -> Path:
 
 
 def cosmos_env(warehouse: Warehouse | str | os.PathLike[str]) -> dict[str, str]:
-    """The variables a Cosmos dbt task needs: where the raw zone and build database are, and no telemetry.
+    """The variables a Cosmos dbt task needs: where the raw zone and build database are, no telemetry, no unit tests
+    (:data:`PIPELINE_EXCLUDED`).
 
     Cosmos runs dbt in a copy of the project with its own profiles and target folders, so only these are passed.
     """
     env = dbt_env(warehouse)
     keep = ("MSDW_RAW_DIR", "MSDW_BUILD_DB", "MSDW_PERSON_LINKS", *_TRACKING_OFF)
-    return {**{key: env[key] for key in keep}, "MSDW_SEED_PATH": SEED_PATH_IN_COPY}
+    return {**{key: env[key] for key in keep}, "MSDW_SEED_PATH": SEED_PATH_IN_COPY, **PIPELINE_EXCLUDED}
 
 
 # --- sources over the raw zone, generated from the source descriptions ------------------------------------------

@@ -92,6 +92,11 @@ class Warehouse:
         """Where DuckDB writes what does not fit in its memory limit."""
         return self.tmp / "duckdb_spill"
 
+    @property
+    def cache(self) -> Path:
+        """What is costly to make and safe to make again (the report's Vega JavaScript)."""
+        return self.tmp / "cache"
+
     def ensure(self) -> Warehouse:
         self.root.mkdir(parents=True, exist_ok=True)
         self.archive.mkdir(mode=0o700, exist_ok=True)

@@ -92,6 +92,18 @@ def test_rendering_again_replaces_the_page(marts_db: Path, tmp_path: Path) -> No
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["index.html"]
 
 
+def test_the_vega_bundle_is_kept_in_the_cache_and_read_back(marts_db: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    page = render_report(marts_db, tmp_path / "report", cache)
+    (kept,) = cache.glob("vega-bundle-*.js")
+    bundle = kept.read_text(encoding="utf-8")
+    assert "vegaEmbed" in bundle and bundle in page.read_text(encoding="utf-8")
+    kept.write_text("/* the kept bundle */", encoding="utf-8")
+    again = render_report(marts_db, tmp_path / "report", cache).read_text(encoding="utf-8")
+    assert "/* the kept bundle */" in again and bundle not in again
+    assert sorted(p.name for p in cache.iterdir()) == [kept.name]
+
+
 def test_missing_marts_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="publish the marts first"):
         render_report(tmp_path / "marts.duckdb", tmp_path / "report")

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from msdw import reference, validate
+from msdw import gx_context, reference, validate
 from msdw.gx_context import run_on_frame, validation_context, validations_dir, warehouse_context
 from msdw.sources import ColumnType, Table, table
 from msdw.validate import Failure, FrameMismatch, suite_for, validate_table
@@ -416,6 +416,31 @@ def test_results_are_kept_and_rendered_without_personal_data(spec_forces: frozen
     assert "returns.police_victims" in index.read_text(encoding="utf-8")
     pages = list((warehouse.data_docs / "validations").rglob("*.html"))
     assert len(pages) == 2
+
+
+def test_data_docs_render_only_what_they_do_not_hold_yet(spec_forces: frozenset[str], tmp_path: Path) -> None:
+    warehouse = Warehouse.at(tmp_path / "wh")
+    tbl = table("police_victims")
+    context = warehouse_context(warehouse)
+    validate_table(tbl, good_frame(tbl), context=context)
+    index = validate.build_data_docs(warehouse)
+    pages = warehouse.data_docs / "validations"
+    (first,) = pages.rglob("*.html")
+    suite_pages = sorted((warehouse.data_docs / "expectations").rglob("*.html"))
+    assert suite_pages
+    first.write_text("rendered before", encoding="utf-8")
+    suite_pages[0].write_text("rendered before", encoding="utf-8")
+    validate_table(tbl, set_cell(good_frame(tbl), SHA_A, 2, "gender", "MAN"), context=context)
+    assert validate.build_data_docs(warehouse) == index
+    rendered = sorted(pages.rglob("*.html"))
+    assert len(rendered) == 2
+    assert first.read_text(encoding="utf-8") == "rendered before"  # the older result is not rendered again
+    assert suite_pages[0].read_text(encoding="utf-8") == "rendered before"  # nor the unchanged suites
+    assert index.read_text(encoding="utf-8").count("returns.police_victims") >= 2  # the index lists both results
+    (warehouse.data_docs / gx_context.RENDERED).unlink()  # without its record the site is rendered again
+    validate.build_data_docs(warehouse)
+    assert first.read_text(encoding="utf-8") != "rendered before"
+    assert suite_pages[0].read_text(encoding="utf-8") != "rendered before"
 
 
 @pytest.mark.parametrize("name", ["police_victims", "border_force_referrals", "cps_defendants"])

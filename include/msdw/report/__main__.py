@@ -19,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warehouse = Warehouse.at(args.warehouse)
     try:
-        page = render_report(warehouse.marts, warehouse.root / REPORT_DIR)
+        page = render_report(warehouse.marts, warehouse.root / REPORT_DIR, warehouse.cache)
     except ReportError as exc:
         print(f"msdw report: error: {exc}", file=sys.stderr)
         return 2

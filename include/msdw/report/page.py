@@ -7,7 +7,9 @@ The page loads nothing from the network. When every chart has drawn it sets ``da
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -121,8 +123,12 @@ def _json_for_script(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def vega_bundle(vega_lite_version: str) -> str:
-    """Vega-Embed with Vega-Lite and Vega, as one script that defines ``vegaEmbed`` globally."""
+def vega_bundle(vega_lite_version: str, cache_dir: Path | None = None) -> str:
+    """Vega-Embed with Vega-Lite and Vega, as one script that defines ``vegaEmbed`` globally.
+
+    vl-convert bundles the JavaScript on each call (seconds); with ``cache_dir`` the bundle is kept there, one file
+    per vl-convert and Vega-Lite version, and read back on later calls.
+    """
     try:
         import vl_convert
     except ImportError as exc:
@@ -130,9 +136,19 @@ def vega_bundle(vega_lite_version: str) -> str:
             "the report needs vl-convert-python to inline the Vega JavaScript: install the pinned requirements "
             "(`make setup`)"
         ) from exc
+    cached = None
+    if cache_dir is not None:
+        cached = Path(cache_dir) / f"vega-bundle-{vl_convert.__version__}-{vega_lite_version}.js"
+        if cached.is_file():
+            return cached.read_text(encoding="utf-8")
     bundle = vl_convert.javascript_bundle(vl_version=vega_lite_version)
     if "</script" in bundle.lower():
         raise ReportError("the Vega JavaScript bundle contains `</script`: it cannot be inlined in the page")
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}.partial")
+        partial.write_text(bundle, encoding="utf-8")
+        os.replace(partial, cached)
     return bundle
 
 
@@ -143,6 +159,7 @@ def render_page(
     sections: list[Section],
     footer: str,
     vega_lite_version: str,
+    cache_dir: Path | None = None,
 ) -> str:
     specs = {section.key: section.spec for section in sections}
     return _TEMPLATE.render(
@@ -152,5 +169,5 @@ def render_page(
         sections=sections,
         footer=footer,
         specs=Markup(_json_for_script(specs)),
-        bundle=Markup(vega_bundle(vega_lite_version)),
+        bundle=Markup(vega_bundle(vega_lite_version, cache_dir)),
     )

@@ -148,8 +148,10 @@ def _vega_lite_version() -> str:
     return f"v{major}_{minor}"
 
 
-def render_report(marts_db: Path, out_dir: Path) -> Path:
-    """Write ``out_dir/index.html``, a self-contained page of charts of the published marts; return its path."""
+def render_report(marts_db: Path, out_dir: Path, cache_dir: Path | None = None) -> Path:
+    """Write ``out_dir/index.html``, a self-contained page of charts of the published marts; return its path.
+
+    ``cache_dir`` keeps the inlined Vega JavaScript between calls (:func:`msdw.report.page.vega_bundle`)."""
     marts_db, out_dir = Path(marts_db), Path(out_dir)
     with contextlib.closing(_connect(marts_db)) as con:
         headline = _read(con, "headline figures", queries.headline)
@@ -163,6 +165,7 @@ def render_report(marts_db: Path, out_dir: Path) -> Path:
         f"Drawn from {marts_db.name} published {published:%Y-%m-%d %H:%M} UTC. Exact counts for authorised "
         "analysts: do not publish them without disclosure control (open_data/ holds the figures for release).",
         _vega_lite_version(),
+        cache_dir,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / REPORT_FILE
