@@ -1,19 +1,22 @@
-"""build_warehouse: when any source lands new raw data, build the dbt project, then gate and publish the marts.
+"""build_warehouse: when any source lands new raw data, link persons, build the dbt project, then gate and publish
+the marts.
 
-Runs dbt through Cosmos, one Airflow task per model, then one task running every data and unit test (a failing
-test stops the publish). Per-model test tasks would add a dbt start-up each for no gain in safety: the marts
-are only published after all tests pass. Cosmos reads the project from a manifest made by
-``dbt parse`` (``msdw.transform.ensure_manifest``), so parsing this file does not run dbt. dbt is invoked in-process
-(``dbtRunner``), which saves a dbt start-up per task; dbt-duckdb keeps the build database open in the worker
-afterwards, so the publish task releases it (``msdw.transform.release_dbt_connections``) before it reads the build
-database. ``MSDW_DBT_INVOCATION=subprocess`` runs each task as a dbt subprocess instead.
+``link`` links victim records into persons (Splink). ``prepare`` then runs one ``dbt build`` of everything below the
+marts: its on-run-start hook brings the raw zone into the build database (``load_raw_zone``: it loads only the raw
+files added since the last build), then the reference seeds are loaded and tested, the staging views (rename and
+cast) created and the intermediate models (latest version of each return, the union of identifications, the
+person links) built. Then Cosmos runs one Airflow task per mart, the published tables, and one task running the
+data tests that read a mart (a failing test stops the publish); the tests of the seeds ran in ``prepare``. dbt's
+unit tests run in ``make test``, not here (``msdw.transform.PIPELINE_EXCLUDED``): their inputs are fixed.
 
-``prepare`` runs one ``dbt build`` of the seeds and the staging views: its on-run-start hook brings the raw zone
-into the build database (``load_raw_zone``: it loads only the raw files added since the last build), then the
-reference seeds are loaded and tested and the staging views (rename and cast, nothing else) created. The dbt tasks pass
-``raw_zone: ready`` so the hook does not run again in every task. The seeds stay in the task group as placeholders
-that Airflow marks done without running them; the staging views are left out of it. A dbt start-up and an Airflow
-task for each of them cost more than everything they do.
+A dbt start-up and an Airflow task cost about a second each, more than most models' work, so the models below the
+marts share one invocation and per-model test tasks are not made: the marts are only published after all tests
+pass. The dbt tasks pass ``raw_zone: ready`` so the hook does not run again in every task. Cosmos reads the
+project from a manifest made by ``dbt parse`` (``msdw.transform.ensure_manifest``), so parsing this file does not
+run dbt. dbt is invoked in-process (``dbtRunner``), which saves a dbt start-up per task; dbt-duckdb keeps the build
+database open in the worker afterwards, so the publish task releases it
+(``msdw.transform.release_dbt_connections``) before it reads the build database. ``MSDW_DBT_INVOCATION=subprocess``
+runs each task as a dbt subprocess instead.
 
 The warehouse folder comes from the run's params (``warehouse``; conf overrides it), and every dbt task's environment
 follows it (``msdw.transform.cosmos_env``).
@@ -21,20 +24,22 @@ follows it (``msdw.transform.cosmos_env``).
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from msdw.alerts import dag_failure_callback
 from msdw.orchestrate import WAREHOUSE_POOL
-from msdw.transform import PROJECT_DIR, STAGING_SELECTOR, cosmos_env, dbt_executable, ensure_manifest
+from msdw.transform import PREPARED_SELECTION, PROJECT_DIR, cosmos_env, dbt_executable, ensure_manifest
 
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", os.fspath(PROJECT_DIR / "target" / "cosmos"))
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, SeedRenderingBehavior, TestBehavior
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+log = logging.getLogger(__name__)
 SOURCES = ("police", "glaa", "border_force", "cps")
 RAW_ASSETS = [Asset(f"msdw://raw/{source}") for source in SOURCES]
 ENV_KEYS = tuple(cosmos_env("/").keys())
@@ -84,17 +89,25 @@ def _templated_env() -> dict[str, str]:
 )
 def build_warehouse() -> None:
     @task(pool=WAREHOUSE_POOL)
-    def prepare() -> str:
-        """Make sure the warehouse folder and its raw zone exist, bring the raw zone's new files into the build
-        database, load the reference seeds and create the staging views (one `dbt build`, whose hook loads the raw
-        zone once for the whole build: the dbt tasks skip it); return the folder's path."""
-        from msdw.transform import build_seeds_and_staging
+    def link() -> str:
+        """Make sure the warehouse folder and its raw zone exist, then link victim records across agencies and months
+        into persons (Splink), before dbt builds the models that read the links; return the folder's path."""
+        from msdw.linkage import link_persons
         from msdw.warehouse import Warehouse
 
-        params = get_current_context()["params"]
-        wh = Warehouse.at(params["warehouse"]).ensure()
-        build_seeds_and_staging(wh)
+        wh = Warehouse.at(get_current_context()["params"]["warehouse"]).ensure()
+        log.info("linkage: %s", link_persons(wh))
         return os.fspath(wh.root)
+
+    @task(pool=WAREHOUSE_POOL)
+    def prepare(warehouse: str) -> str:
+        """One `dbt build` of everything below the marts (seeds, staging views, intermediate models) and of their
+        tests, whose hook first brings the raw zone's new files into the build database (once for the whole build:
+        the dbt tasks skip it)."""
+        from msdw.transform import build_upstream_of_marts
+
+        build_upstream_of_marts(warehouse)
+        return warehouse
 
     dbt = DbtTaskGroup(
         group_id="dbt",
@@ -117,9 +130,7 @@ def build_warehouse() -> None:
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TESTS,
             emit_datasets=False,
-            # `prepare` loads the seeds and creates the staging views.
-            seed_rendering_behavior=SeedRenderingBehavior.RENDER_ONLY,
-            exclude=[STAGING_SELECTOR],
+            exclude=list(PREPARED_SELECTION),  # built and tested by `prepare`
         ),
         operator_args={
             "env": _templated_env(),
@@ -130,14 +141,6 @@ def build_warehouse() -> None:
             "vars": RAW_ZONE_READY,
         },
     )
-
-    @task(pool=WAREHOUSE_POOL)
-    def link(warehouse: str) -> str:
-        """Link victim records across agencies and months into persons (Splink), before dbt builds the marts."""
-        from msdw.linkage import link_persons
-        from msdw.warehouse import Warehouse
-
-        return str(link_persons(Warehouse.at(warehouse)))
 
     @task(pool=WAREHOUSE_POOL)
     def publish(warehouse: str) -> dict[str, Any]:
@@ -161,9 +164,8 @@ def build_warehouse() -> None:
             "tables": dict(result.tables),
         }
 
-    warehouse = prepare()
-    link(warehouse) >> dbt
-    dbt >> publish(warehouse)
+    warehouse = prepare(link())
+    warehouse >> dbt >> publish(warehouse)
 
 
 build_warehouse()

@@ -10,6 +10,7 @@ The dbt sources over the raw zone are generated from the source descriptions in 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -32,14 +33,15 @@ RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "main"
 LEDGER_SOURCE = "ledger"
 LEDGER_TABLE = "return_versions"
-# The staging views, and what the first step of a build makes: every seed and those views, with the tests that
-# read only them (the tests of the task group leave out what it leaves out).
-STAGING_SELECTOR = "path:models/staging"
-PREPARED_SELECTION = ("resource_type:seed", STAGING_SELECTOR)
+# What the first dbt step of a build makes, in one invocation: every seed, the staging views and the intermediate
+# models, with the tests that read only them. The Cosmos task group leaves these out (and their tests with them), so
+# it holds the marts, a task each, and the tests that read a mart.
+PREPARED_SELECTION = ("resource_type:seed", "path:models/staging", "path:models/intermediate")
 PREPARED_FLAGS = ("--indirect-selection", "cautious")
 # A build in the pipeline leaves dbt's unit tests out, as dbt advises for production: their inputs are fixed, so they
 # pass or fail with the code, not the data; `make test` runs them with every other test (``build_warehouse``).
 PIPELINE_EXCLUDED = {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
+DOCS_FINGERPRINT = ".fingerprint"  # beside the dbt docs page: the project it shows
 FRESHNESS = {"warn_after": {"count": 45, "period": "day"}, "error_after": {"count": 75, "period": "day"}}
 GENERATED_HEADER = (
     "# Generated from msdw.sources by `python -m msdw.transform sources`: change the source descriptions, then\n"
@@ -221,26 +223,41 @@ def _file_log_flags() -> list[str]:
     return [] if os.environ.get("DBT_LOG_LEVEL_FILE") else ["--log-level-file", "info"]
 
 
-def build_seeds_and_staging(warehouse: Warehouse | str | os.PathLike[str]) -> None:
-    """One in-process ``dbt build`` of the reference seeds and the staging views and of the tests that read only them,
-    whose on-run-start hook first brings the raw zone's new files into the build database; the first step of a
-    build, before the intermediate models."""
+def build_upstream_of_marts(warehouse: Warehouse | str | os.PathLike[str]) -> None:
+    """One in-process ``dbt build`` of :data:`PREPARED_SELECTION` (seeds, staging views, intermediate models) and of
+    the tests that read only them, whose on-run-start hook first brings the raw zone's new files into the build
+    database; the first dbt step of a build, before the marts."""
     with _environment(PIPELINE_EXCLUDED):
         invoke_dbt(warehouse, ["build", "--select", *PREPARED_SELECTION, *PREPARED_FLAGS])
 
 
-def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str]) -> Path:
+def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str], force: bool = False) -> Path:
     """Generate the dbt docs site as one static page in ``<warehouse>/dbt_docs/index.html``; return that path.
 
+    The site shows the project and the columns of its relations (no row counts), so it is generated again only when
+    the project changed since the page was made (or with ``force``): its fingerprint is kept beside the page.
     dbt runs in this process (:func:`invoke_dbt`): the publish task runs in the worker that ran the dbt tasks.
     """
     wh = _warehouse(warehouse)
+    page = wh.dbt_docs / "index.html"
+    stamp = wh.dbt_docs / DOCS_FINGERPRINT
+    fingerprint = _project_fingerprint()
+    if not force and page.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
+        return page
     invoke_dbt(wh, ["docs", "generate", "--static"])
     built = DbtPaths.for_warehouse(wh).target_dir / "static_index.html"
     wh.dbt_docs.mkdir(parents=True, exist_ok=True)
-    page = wh.dbt_docs / "index.html"
     shutil.copyfile(built, page)
+    stamp.write_text(fingerprint, encoding="utf-8")
     return page
+
+
+def _project_fingerprint(project_dir: Path = PROJECT_DIR) -> str:
+    """The dbt version and the project's parsed manifest (parsed again whenever a project file changes)."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(ensure_manifest(project_dir).read_bytes())
+    return f"dbt {dbt_version} manifest {digest.hexdigest()}\n"
 
 
 def parse_project(target_dir: Path, project_dir: Path = PROJECT_DIR) -> Path:
@@ -410,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "build":
         build_warehouse(args.warehouse, full_refresh=args.full_refresh)
     else:
-        print(render_dbt_docs(args.warehouse))
+        print(render_dbt_docs(args.warehouse, force=True))
     return 0
 
 

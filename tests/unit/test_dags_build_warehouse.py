@@ -1,4 +1,5 @@
-"""The build_warehouse DAG: `prepare` builds the seeds and staging views, a task per other model, one for the tests."""
+"""The build_warehouse DAG: `link`, then `prepare` builds everything below the marts, a task per mart, one for the
+tests."""
 
 from __future__ import annotations
 
@@ -34,31 +35,32 @@ def _dbt_tasks(dag: object) -> dict[str, object]:
     }
 
 
-def test_a_task_per_seed_and_model_but_staging_then_one_test_task(dag: object) -> None:
+def _below_marts(node: dict) -> bool:
+    return node["resource_type"] == "seed" or node["path"].startswith(("staging/", "intermediate/"))
+
+
+def test_a_task_per_mart_then_one_test_task(dag: object) -> None:
     nodes = _manifest_nodes()
-    expected = {n["name"] for n in nodes if n["resource_type"] == "seed"} | {
-        n["name"] for n in nodes if n["resource_type"] == "model" and not n["path"].startswith("staging/")
-    }
+    marts = {n["name"] for n in nodes if n["resource_type"] == "model" and n["path"].startswith("marts/")}
+    assert marts
     tasks = _dbt_tasks(dag)
-    assert set(tasks) == expected | {"dbt_project"}
-    assert not any(name.startswith("stg_") for name in tasks)
+    assert set(tasks) == marts | {"dbt_project"}
+    assert all(type(t).__name__ != "EmptyOperator" for t in tasks.values())
 
 
-def test_seeds_are_placeholders_and_prepare_builds_them_with_the_staging_views(dag: object) -> None:
-    """`prepare` loads the seeds and creates the staging views in one dbt build; their tasks run nothing."""
-    seeds = {n["name"] for n in _manifest_nodes() if n["resource_type"] == "seed"}
-    for name, task in _dbt_tasks(dag).items():
-        assert (type(task).__name__ == "EmptyOperator") == (name in seeds), name
-    prepare = dag.get_task("prepare")  # type: ignore[attr-defined]
+def test_link_then_prepare_then_the_task_group_then_publish(dag: object) -> None:
+    link, prepare, publish = (dag.get_task(t) for t in ("link", "prepare", "publish"))  # type: ignore[attr-defined]
+    assert link.upstream_task_ids == set()
+    assert prepare.upstream_task_ids == {"link"}
     downstream = {t.task_id for t in prepare.get_flat_relatives(upstream=False)}
-    assert {t.task_id for t in _dbt_tasks(dag).values()} <= downstream
+    assert {t.task_id for t in _dbt_tasks(dag).values()} | {"publish"} <= downstream
+    assert "dbt.dbt_project_test" in publish.upstream_task_ids
 
 
-def test_prepare_selection_builds_exactly_the_seeds_and_staging_views(tmp_path: Path) -> None:
-    """dbt's own selector, given `prepare`'s selection, picks every seed and staging model and nothing else."""
+def _dbt_ls(tmp_path: Path, *selection: str) -> set[str]:
     from dbt.cli.main import dbtRunner
 
-    from msdw.transform import PREPARED_FLAGS, PREPARED_SELECTION, PROJECT_DIR
+    from msdw.transform import PROJECT_DIR
 
     result = dbtRunner().invoke(
         [
@@ -74,24 +76,44 @@ def test_prepare_selection_builds_exactly_the_seeds_and_staging_views(tmp_path: 
             "--quiet",
             "--output",
             "name",
-            "--select",
-            *PREPARED_SELECTION,
-            *PREPARED_FLAGS,
+            *selection,
         ]
     )
     assert result.success, result.exception
+    return set(result.result)
+
+
+def test_prepare_selection_builds_everything_below_the_marts(tmp_path: Path) -> None:
+    """dbt's own selector, given `prepare`'s selection, picks every seed, staging and intermediate model and no
+    mart."""
+    from msdw.transform import PREPARED_FLAGS, PREPARED_SELECTION
+
+    listed = _dbt_ls(tmp_path, "--select", *PREPARED_SELECTION, *PREPARED_FLAGS)
     nodes = _manifest_nodes()
-    wanted = {n["name"] for n in nodes if n["resource_type"] == "seed" or n["path"].startswith("staging/")}
-    built = {n["name"] for n in nodes if n["resource_type"] in ("seed", "model")} & set(result.result)
+    wanted = {n["name"] for n in nodes if _below_marts(n)}
+    built = {n["name"] for n in nodes if n["resource_type"] in ("seed", "model")} & listed
     assert built == wanted
-    # the tests it runs read nothing but what it builds (cautious selection): a test of a seed and a model built
-    # later is left to the task group's test task
+    # the tests it runs read nothing but what it builds (cautious selection): a test of a seed and a mart is left
+    # to the task group's test task
     by_id = {n["unique_id"]: n for n in nodes}
-    tests = [n for n in nodes if n["resource_type"] == "test" and n["name"] in set(result.result)]
+    tests = [n for n in nodes if n["resource_type"] == "test" and n["name"] in listed]
     assert tests  # the seeds' tests at least
     for test in tests:
         parents = [by_id[p]["name"] for p in test["depends_on"]["nodes"] if p in by_id]
         assert set(parents) <= wanted, test["name"]
+
+
+def test_every_data_test_runs_once_in_prepare_or_in_the_test_task(dag: object, tmp_path: Path) -> None:
+    from msdw.transform import PREPARED_FLAGS, PREPARED_SELECTION
+
+    test_task = _dbt_tasks(dag)["dbt_project"]
+    assert set(test_task.exclude.split()) == set(PREPARED_SELECTION)
+    tests = {n["name"] for n in _manifest_nodes() if n["resource_type"] == "test"}
+    in_prepare = _dbt_ls(tmp_path, "--select", *PREPARED_SELECTION, *PREPARED_FLAGS) & tests
+    in_test_task = _dbt_ls(tmp_path, "--resource-type", "test", "--exclude", *test_task.exclude.split())
+    assert in_prepare and in_test_task
+    assert in_prepare | in_test_task == tests
+    assert not in_prepare & in_test_task
 
 
 def test_every_dbt_task_skips_unread_artefacts(dag: object) -> None:
