@@ -103,8 +103,8 @@
         tables of versioned raw files are kept in step with them (`sync_raw_table`: a run reads only the files added
         since the last one, so a month costs the month), a table kept as one file (the ledger's export) is a view.
         Run on every dbt invocation (the project's on-run-start hook) unless var raw_zone is 'ready': a build split
-        into one invocation per model (Airflow) loads it once up front, in the invocation that builds the seeds
-        and the staging views.
+        into one invocation per model (Airflow) loads it once up front, in the invocation that builds everything
+        below the marts.
     -#}
     {%- if execute and var('raw_zone', 'load') != 'ready' -%}
         {%- set raw_dir = var('raw_dir') -%}

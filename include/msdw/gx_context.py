@@ -42,6 +42,7 @@ from great_expectations.data_context.types.resource_identifiers import Expectati
 from great_expectations.exceptions import DataContextError  # noqa: E402
 from great_expectations.expectations.row_conditions import Column as RowColumn  # noqa: E402
 
+from msdw.publish import write_text_atomically  # noqa: E402
 from msdw.warehouse import Warehouse  # noqa: E402
 
 __all__ = [
@@ -240,9 +241,7 @@ def build_data_docs(warehouse: Warehouse, suites: Iterable[ExpectationSuite] = (
         ) from exc
     if not index.is_file():
         raise GxSetupError(f"Data Docs were built but {index} is missing; check write access to {warehouse.data_docs}")
-    partial = record.with_name(f".{record.name}.{os.getpid()}.partial")
-    partial.write_text(json.dumps({"results": sorted(latest), "suites": suites_hash}), encoding="utf-8")
-    os.replace(partial, record)
+    write_text_atomically(record, json.dumps({"results": sorted(latest), "suites": suites_hash}))
     return index
 
 

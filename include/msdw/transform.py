@@ -238,6 +238,8 @@ def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str], force: bool =
     the project changed since the page was made (or with ``force``): its fingerprint is kept beside the page.
     dbt runs in this process (:func:`invoke_dbt`): the publish task runs in the worker that ran the dbt tasks.
     """
+    from msdw.publish import write_text_atomically
+
     wh = _warehouse(warehouse)
     page = wh.dbt_docs / "index.html"
     stamp = wh.dbt_docs / DOCS_FINGERPRINT
@@ -248,7 +250,7 @@ def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str], force: bool =
     built = DbtPaths.for_warehouse(wh).target_dir / "static_index.html"
     wh.dbt_docs.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(built, page)
-    stamp.write_text(fingerprint, encoding="utf-8")
+    write_text_atomically(stamp, fingerprint)
     return page
 
 

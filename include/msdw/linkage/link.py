@@ -266,14 +266,6 @@ def _create_tf_table(con: duckdb.DuckDBPyConnection) -> None:
 
 def _predict_new(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], threshold: float, run_id: int) -> int:
     """Score the new identifications against each other and the rest; keep links at or above ``threshold``."""
-    if not _pairs_share_name_and_birth_date(con):
-        # The chance that two records match is estimated from these pairs: with none it is 0, and Splink's match
-        # weights (its logarithm) cannot be computed.
-        raise TooLittleData(
-            "no two records share both a name and a date of birth, so the chance that two records are the same "
-            "person cannot be estimated yet; person ids come from exact pseudonym matches until more months are "
-            "ingested"
-        )
     from splink import DuckDBAPI, Linker
 
     mdl.quiet_splink()

@@ -7,13 +7,13 @@ The page loads nothing from the network. When every chart has drawn it sets ``da
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
+from msdw.publish import write_text_atomically
 from msdw.returns import MsdwError
 
 
@@ -145,10 +145,7 @@ def vega_bundle(vega_lite_version: str, cache_dir: Path | None = None) -> str:
     if "</script" in bundle.lower():
         raise ReportError("the Vega JavaScript bundle contains `</script`: it cannot be inlined in the page")
     if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.name}.{os.getpid()}.partial")
-        partial.write_text(bundle, encoding="utf-8")
-        os.replace(partial, cached)
+        write_text_atomically(cached, bundle)
     return bundle
 
 
