@@ -1,6 +1,6 @@
 """Parsers: one return file in, typed and pseudonymised tables out, with errors and warnings naming row and column.
 
-Reading is format-specific (CSV through Arrow's multi-threaded reader, workbooks through openpyxl, JSON Lines line by
+Reading is format-specific (CSV through DuckDB's reader, workbooks through calamine, JSON Lines line by
 line); everything after is the same for every source: the text columns go through one DuckDB query that types each
 value with :mod:`msdw.normalise` and replaces personal data by pseudonyms with :mod:`msdw.pseudonymise`. Names and
 dates of birth exist only in memory, in the text columns, and never in what this module returns.
@@ -210,34 +210,55 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def open_workbook(content: bytes):
-    import openpyxl
+class Workbook:
+    """A workbook's sheets as rows of cell values, read by calamine (a Rust reader of the values Excel cached).
 
-    try:
-        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged zip or XML part fails in many ways inside openpyxl
-        raise ParseFailure(f"not a readable .xlsx workbook ({type(exc).__name__}): resend it saved as .xlsx") from exc
+    Row ``n`` of :meth:`rows` is the sheet's row ``n + 1``: the empty area above and left of the first cell is kept,
+    so row numbers in messages are the ones the sender sees. Empty cells are ``None``.
+    """
+
+    def __init__(self, content: bytes) -> None:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            self._book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        except Exception as exc:  # a damaged zip or XML part fails in many ways
+            raise ParseFailure(
+                f"not a readable .xlsx workbook ({type(exc).__name__}): resend it saved as .xlsx"
+            ) from exc
+        self.sheetnames: list[str] = list(self._book.sheet_names)
+
+    def rows(self, sheet: str) -> list[tuple]:
+        values = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return [tuple(None if v == "" else v for v in row) for row in values]
+
+    def close(self) -> None:
+        self._book.close()
 
 
-def read_cover(workbook, kind: FileKind) -> dict[str, str | None]:
+def open_workbook(content: bytes) -> Workbook:
+    return Workbook(content)
+
+
+def read_cover(workbook: Workbook, kind: FileKind) -> dict[str, str | None]:
     if "Cover" not in workbook.sheetnames:
         raise ParseFailure("the workbook has no 'Cover' sheet")
     found: dict[str, str | None] = {}
     labels = {header_name(label): name for label, name in kind.cover}
-    for row in workbook["Cover"].iter_rows(values_only=True):
+    for row in workbook.rows("Cover"):
         if row and row[0] is not None and header_name(row[0]) in labels:
             found[labels[header_name(row[0])]] = _cell_text(row[1] if len(row) > 1 else None)
     return found
 
 
-def read_sheet(workbook, table: Table) -> tuple[TextTable, list[Issue]]:
+def read_sheet(workbook: Workbook, table: Table) -> tuple[TextTable, list[Issue]]:
     """A table from its sheet: a title may stand above the header; a last ``Total`` row is checked and dropped."""
     if table.sheet not in workbook.sheetnames:
         raise ParseFailure(f"the workbook has no {table.sheet!r} sheet")
     first = table.columns[0].name
     headers: list[str] | None = None
     data: list[tuple[int, tuple]] = []
-    for number, row in enumerate(workbook[table.sheet].iter_rows(values_only=True), start=1):
+    for number, row in enumerate(workbook.rows(table.sheet), start=1):
         if headers is None:
             if row and row[0] is not None and header_name(row[0]) == first:
                 headers = [header_name(h) if h is not None else "" for h in row]
@@ -369,7 +390,7 @@ class Parser:
                 return read
             except ParseFailure:
                 raise
-            except Exception as exc:  # openpyxl reads a damaged workbook lazily and fails in many ways
+            except Exception as exc:  # a damaged sheet fails in many ways inside the reader
                 raise ParseFailure(f"the workbook is damaged ({type(exc).__name__}): resend it saved as .xlsx") from exc
             finally:
                 workbook.close()
