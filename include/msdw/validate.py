@@ -239,10 +239,12 @@ def _as_naive_utc(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True).dt.tz_convert(None).astype("datetime64[us]")
 
 
+# Whole numbers are validated as float64 (missing as NaN): Great Expectations compares a NumPy column in one
+# vectorised step but calls Python once per value of a nullable Int64 column; counts are far below 2**53.
 CASTS: dict[ColumnType, Callable[[pd.Series], pd.Series]] = {
     ColumnType.DATE: _as_datetime,
     ColumnType.TIMESTAMP: _as_naive_utc,
-    ColumnType.INTEGER: lambda s: pd.to_numeric(s).astype("Int64"),
+    ColumnType.INTEGER: lambda s: pd.to_numeric(s).astype("float64"),
     ColumnType.BOOLEAN: lambda s: s.astype("boolean"),
 }
 
