@@ -34,6 +34,7 @@ from msdw.warehouse import Warehouse, memory_limit
 log = logging.getLogger(__name__)
 
 TF_TABLE = "linkage_tf_name_key"
+PREDICT_CHUNK = 250_000  # new identifications scored in one pass
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,14 @@ class LinkResult:
 
 
 def link_persons(
-    warehouse: Warehouse, retrain: bool = False, config: mdl.ModelConfig | None = None, threads: int | None = None
+    warehouse: Warehouse,
+    retrain: bool = False,
+    config: mdl.ModelConfig | None = None,
+    threads: int | None = None,
+    chunk: int = PREDICT_CHUNK,
 ) -> LinkResult:
-    """Link the identifications of ``warehouse`` into persons and write ``linkage/person_links.parquet``."""
+    """Link the identifications of ``warehouse`` into persons and write ``linkage/person_links.parquet``; new
+    identifications are scored ``chunk`` at a time (see :func:`_predict_new`)."""
     started = time.monotonic()
     paths = LinkagePaths.of(warehouse)
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -101,7 +107,7 @@ def link_persons(
         removed = _drop_changed(con)
         new_count = _mark_new(con)
         threshold = settings.get("msdw_threshold", (config or mdl.ModelConfig()).threshold)
-        edges_added = _predict_new(con, settings, threshold, run_id) if new_count else 0
+        edges_added = _predict_new(con, settings, threshold, run_id, new_count, chunk) if new_count else 0
         stages.done("scoring")
         con.execute(
             f"insert into state.linked select identification_id, fingerprint, {run_id} from {FEATURES_TABLE} "
@@ -264,41 +270,69 @@ def _create_tf_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _predict_new(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], threshold: float, run_id: int) -> int:
-    """Score the new identifications against each other and the rest; keep links at or above ``threshold``."""
+def _predict_new(
+    con: duckdb.DuckDBPyConnection, settings: dict[str, Any], threshold: float, run_id: int, new_count: int, chunk: int
+) -> int:
+    """Score the new identifications against each other and the rest; keep links at or above ``threshold``.
+
+    The new identifications are scored in passes of at most ``chunk``: pass *k* scores its records with each other
+    and with every record not new or of an earlier pass, so each pair is scored once, as in one pass, while the
+    blocked pairs Splink materialises at a time shrink with the number of passes: in one pass, a first run over
+    ten years at scale 100 needs more than DuckDB's memory limit."""
     from splink import DuckDBAPI, Linker
 
     mdl.quiet_splink()
     _create_tf_table(con)
-    con.execute(f"create or replace table linkage_new as select * from {FEATURES_TABLE} where is_new")
-    con.execute(f"create or replace table linkage_old as select * from {FEATURES_TABLE} where not is_new")
+    passes = max(1, -(-new_count // max(chunk, 1)))
+    con.execute(
+        f"""create or replace temp table linkage_pass as
+        select identification_id, ntile({passes}) over (order by identification_id) as pass
+        from {FEATURES_TABLE} where is_new"""
+    )
     db_api = DuckDBAPI(connection=con)
     model = {k: v for k, v in settings.items() if not k.startswith("msdw_")}
     linker = Linker(db_api.register(FEATURES_TABLE), model, log_level=None)
     linker.table_management.register_term_frequency_lookup(db_api.register(TF_TABLE), "name_key")
-    new = db_api.register("linkage_new")
-    tables = [linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")]
-    old_count = con.execute("select count(*) from linkage_old").fetchall()[0][0]
-    if old_count:
-        old = db_api.register("linkage_old")
-        tables.append(
-            linker.inference.predict_between(old, new, threshold_match_probability=threshold, warning_mode="never")
-        )
     added = 0
-    for table in tables:
+    for k in range(1, passes + 1):
+        new_name, old_name = f"linkage_new_{k}", f"linkage_old_{k}"
         con.execute(
-            f"""
-            insert into state.edges
-            select least(identification_id_l, identification_id_r), greatest(identification_id_l,
-                identification_id_r), match_probability, match_weight, {run_id}
-            from {table.physical_name}
-            where match_probability >= {threshold}
-            """
+            f"create or replace table {new_name} as select f.* from {FEATURES_TABLE} f"
+            f" join linkage_pass p using (identification_id) where p.pass = {k}"
         )
-        counted = con.execute(f"select count(*) from {table.physical_name} where match_probability >= ?", [threshold])
-        added += counted.fetchall()[0][0]
-        table.drop_table_from_database_and_remove_from_cache()
+        con.execute(
+            f"create or replace table {old_name} as select f.* from {FEATURES_TABLE} f"
+            f" left join linkage_pass p using (identification_id) where p.pass is null or p.pass < {k}"
+        )
+        new = db_api.register(new_name)
+        tables = [linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")]
+        if con.execute(f"select count(*) from {old_name}").fetchall()[0][0]:
+            old = db_api.register(old_name)
+            tables.append(
+                linker.inference.predict_between(old, new, threshold_match_probability=threshold, warning_mode="never")
+            )
+        for table in tables:
+            added += _keep_links(con, table.physical_name, threshold, run_id)
+            table.drop_table_from_database_and_remove_from_cache()
+        con.execute(f"drop table {new_name}")
+        con.execute(f"drop table {old_name}")
+        if passes > 1:
+            log.info("linkage: scored pass %d of %d (%d links so far)", k, passes, added)
     return added
+
+
+def _keep_links(con: duckdb.DuckDBPyConnection, scored: str, threshold: float, run_id: int) -> int:
+    con.execute(
+        f"""
+        insert into state.edges
+        select least(identification_id_l, identification_id_r), greatest(identification_id_l,
+            identification_id_r), match_probability, match_weight, {run_id}
+        from {scored}
+        where match_probability >= {threshold}
+        """
+    )
+    counted = con.execute(f"select count(*) from {scored} where match_probability >= ?", [threshold])
+    return counted.fetchall()[0][0]
 
 
 def _assign(con: duckdb.DuckDBPyConnection) -> Assignment:

@@ -100,6 +100,23 @@ def test_a_revised_record_is_linked_again(before_june):
     assert result.removed_identifications == 1
 
 
+def test_scoring_in_passes_gives_the_same_links_as_one_pass(linked: Warehouse, tmp_path: Path):
+    warehouse = Warehouse.at(tmp_path / "passes")
+    paths = LinkagePaths.of(warehouse)
+    paths.root.mkdir(parents=True)
+    shutil.copy(LinkagePaths.of(linked).model, paths.model)
+    write_raw(warehouse, all_records())
+    result = link_persons(warehouse, chunk=7)
+    assert result.new_identifications == len(all_records()) > 7 * 3
+    assert result.edges_added == _edges(linked)
+    assert person_links(warehouse) == person_links(linked)
+
+
+def _edges(warehouse: Warehouse) -> int:
+    with duckdb.connect(str(LinkagePaths.of(warehouse).state), read_only=True) as con:
+        return con.execute("select count(*) from edges").fetchall()[0][0]
+
+
 def test_retraining_on_the_same_records_gives_the_same_model_and_persons(linked: Warehouse, tmp_path: Path):
     copy = Warehouse.at(tmp_path / "copy")
     shutil.copytree(linked.root, copy.root)
