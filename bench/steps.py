@@ -77,4 +77,16 @@ def run_step(step: str, logs: Path, timeout_s: float, **options: Any) -> StepRes
     if proc.returncode != 0 or not out_json.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise BenchError(f"step {step} failed with exit code {proc.returncode}: {tail[0]} (log: {log})")
-    return StepResult(json.loads(out_json.read_text()), wall, usage.ru_maxrss / 1024**2)
+    return checked(step, StepResult(json.loads(out_json.read_text()), wall, usage.ru_maxrss / 1024**2), log)
+
+
+def checked(step: str, result: StepResult, log: Path) -> StepResult:
+    """``result``, unless the step's ``msdw run`` did not publish (exit code not 0): its times are not the
+    pipeline's, so the figures built on them are reported as not measured, with how far the run got."""
+    code = result.data.get("exit_code")
+    if code not in (None, 0):
+        raise BenchError(
+            f"step {step}: msdw run exited with code {code} (not published) after {result.wall_s:.0f} s, peak "
+            f"{result.peak_rss_gb:.2f} GB; its log says which task failed (log: {log})"
+        )
+    return result

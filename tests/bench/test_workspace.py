@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.scenario import Scenario
-from bench.steps import BenchError
+from bench.steps import BenchError, StepResult, checked
 from bench.workspace import Workspace
 
 
@@ -30,3 +30,12 @@ def test_a_failed_build_is_reported_to_every_figure_sharing_it_without_running_a
         with pytest.raises(BenchError, match="step run failed"):
             space.build(scenario)
     assert runs == ["run"]
+
+
+def test_a_run_that_did_not_publish_gives_no_figures() -> None:
+    log = Path("run.log")
+    published = StepResult({"seconds": 10.0, "exit_code": 0}, 12.0, 1.5)
+    assert checked("run", published, log) is published
+    assert checked("generate", StepResult({"seconds": 3.0}, 4.0, 0.5), log).wall_s == 4.0
+    with pytest.raises(BenchError, match=r"exited with code 1 \(not published\) after 2773 s, peak 10.39 GB"):
+        checked("run", StepResult({"seconds": 2766.0, "exit_code": 1}, 2773.3, 10.391), log)
