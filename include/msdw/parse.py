@@ -236,10 +236,6 @@ class Workbook:
         self._book.close()
 
 
-def open_workbook(content: bytes) -> Workbook:
-    return Workbook(content)
-
-
 def read_cover(workbook: Workbook, kind: FileKind) -> dict[str, str | None]:
     if "Cover" not in workbook.sheetnames:
         raise ParseFailure("the workbook has no 'Cover' sheet")
@@ -378,7 +374,7 @@ class Parser:
         if kind.format == "jsonl":
             return [(t, relpath, self._checked(result, relpath, t, read_jsonl(content, t))) for t in kind.tables]
         if kind.format == "xlsx":
-            workbook = open_workbook(content)
+            workbook = Workbook(content)
             try:
                 self._check_cover(relpath, read_cover(workbook, kind), identified.identity)
                 read = []

@@ -289,6 +289,7 @@ def _predict_new(
         select identification_id, ntile({passes}) over (order by identification_id) as pass
         from {FEATURES_TABLE} where is_new"""
     )
+    total = con.execute(f"select count(*) from {FEATURES_TABLE}").fetchall()[0][0]
     db_api = DuckDBAPI(connection=con)
     model = {k: v for k, v in settings.items() if not k.startswith("msdw_")}
     linker = Linker(db_api.register(FEATURES_TABLE), model, log_level=None)
@@ -300,13 +301,13 @@ def _predict_new(
             f"create or replace table {new_name} as select f.* from {FEATURES_TABLE} f"
             f" join linkage_pass p using (identification_id) where p.pass = {k}"
         )
-        con.execute(
-            f"create or replace table {old_name} as select f.* from {FEATURES_TABLE} f"
+        con.execute(  # a view: a copy of every earlier record on each pass would be rewritten pass after pass
+            f"create or replace temp view {old_name} as select f.* from {FEATURES_TABLE} f"
             f" left join linkage_pass p using (identification_id) where p.pass is null or p.pass < {k}"
         )
         new = db_api.register(new_name)
         tables = [linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")]
-        if con.execute(f"select count(*) from {old_name}").fetchall()[0][0]:
+        if k > 1 or new_count < total:
             old = db_api.register(old_name)
             tables.append(
                 linker.inference.predict_between(old, new, threshold_match_probability=threshold, warning_mode="never")
@@ -315,7 +316,7 @@ def _predict_new(
             added += _keep_links(con, table.physical_name, threshold, run_id)
             table.drop_table_from_database_and_remove_from_cache()
         con.execute(f"drop table {new_name}")
-        con.execute(f"drop table {old_name}")
+        con.execute(f"drop view {old_name}")
         if passes > 1:
             log.info("linkage: scored pass %d of %d (%d links so far)", k, passes, added)
     return added
