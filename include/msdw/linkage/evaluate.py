@@ -125,7 +125,7 @@ def write_charts(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, charts_di
         "create or replace table tf_name as select name_key, count(*) / sum(count(*)) over () as tf_name_key "
         "from labelled where name_key is not null group by name_key"
     )
-    settings = {k: v for k, v in mdl.load(paths.model).items() if not k.startswith("msdw_")}
+    settings = mdl.splink_settings(mdl.load(paths.model))
     db_api = DuckDBAPI(connection=con)
     linker = Linker(db_api.register("labelled"), settings, log_level=None)
     linker.table_management.register_term_frequency_lookup(db_api.register("tf_name"), "name_key")

@@ -193,12 +193,17 @@ FEATURE_TYPES: dict[str, str] = {
     "birth_year_est": "INTEGER",
     "fingerprint": "VARCHAR",
 }
+# Derived when the latest rows are picked, not cached: whole weeks from 1970-01-01 to the date of identification, so
+# that a blocking rule can join records identified within days of each other on equal keys (this week or the next).
+WEEK_SQL = "(l.identified_date - date '1970-01-01') // 7"
+DERIVED_TYPES: dict[str, str] = {"identified_week": "BIGINT"}
 
 
 def _latest_sql(file_rows: str) -> str:
     """From every file's rows: the latest version of each return, the latest month of each identification, and
     the police force area of its place."""
     columns = ", ".join(f"{_place_case()} as place" if c == "place" else f"l.{c}" for c in FEATURE_TYPES)
+    columns += f", {WEEK_SQL} as identified_week"
     return f"""
     with versions as (
         select * from {file_rows}
@@ -358,4 +363,5 @@ def _quote(path: Path) -> str:
 
 
 def empty_features_sql() -> str:
-    return f"select {', '.join(f'null::{t} as {c}' for c, t in FEATURE_TYPES.items())} limit 0"
+    types = FEATURE_TYPES | DERIVED_TYPES
+    return f"select {', '.join(f'null::{t} as {c}' for c, t in types.items())} limit 0"

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from msdw.linkage import LinkageError, link_persons
+from msdw.linkage import model as mdl
 from msdw.linkage.state import LinkagePaths
 from msdw.warehouse import Warehouse
 from tests.unit.linkage.cases import CASES, OTHER_JOHN_SMITHS, D, all_records, person_links
@@ -164,3 +165,17 @@ def test_an_unreadable_model_says_how_to_recover(linked: Warehouse, tmp_path: Pa
     LinkagePaths.of(copy).model.write_text("{not json")
     with pytest.raises(LinkageError, match="retrain"):
         link_persons(copy)
+
+
+def test_above_its_training_size_the_model_is_trained_on_a_sample_the_same_each_time(linked: Warehouse, tmp_path: Path):
+    sampled = mdl.ModelConfig(training_records=len(all_records()) * 3 // 4)
+    models = []
+    for name in ("first", "second"):
+        copy = Warehouse.at(tmp_path / name)
+        shutil.copytree(linked.root, copy.root)
+        result = link_persons(copy, retrain=True, config=sampled)
+        assert result.retrained
+        models.append(json.loads(LinkagePaths.of(copy).model.read_text()))
+    whole = json.loads(LinkagePaths.of(linked).model.read_text())
+    assert models[0]["comparisons"] == models[1]["comparisons"]
+    assert models[0]["comparisons"] != whole["comparisons"]

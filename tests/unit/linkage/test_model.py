@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
 import pytest
 
 from msdw.linkage import model as mdl
+from msdw.linkage.features import WEEK_SQL
 
 
 def _level_of(comparison: dict[str, Any], pair: dict[str, Any]) -> str:
@@ -84,3 +85,61 @@ def test_names_in_another_order_are_the_same_tokens():
         "gram_bits_b_r": 1,
     }
     assert _level_of(name, swapped) == "Same name tokens, in any order"
+
+
+def _candidates(records: list[dict[str, Any]]) -> set[tuple[int, int]]:
+    """Pairs (ids) that any blocking rule makes candidates, joined as Splink joins them: an exploded rule on one row
+    per element of its lists."""
+    con = duckdb.connect()
+    con.execute(
+        "create table f (id integer, phonetic_key varchar, dob_key varchar, nationality varchar, place varchar, "
+        "birth_year_est integer, identified_date date, name_phonetic_keys varchar[])"
+    )
+    con.executemany(
+        "insert into f values ($id, $phonetic_key, $dob_key, $nationality, $place, $birth_year_est, "
+        "$identified_date, $name_phonetic_keys)",
+        records,
+    )
+    con.execute(f"create table features as select *, {WEEK_SQL.replace('l.', '')} as identified_week from f")
+    found: set[tuple[int, int]] = set()
+    for rule in mdl.blocking_rules():
+        table = "features"
+        for column in rule.get("arrays_to_explode", []):
+            table = f"(select * replace (unnest({column}) as {column}) from {table})"
+        join = f"select l.id, r.id from {table} l join {table} r on {rule['blocking_rule']} and l.id < r.id"
+        found |= set(con.execute(join).fetchall())
+    return found
+
+
+def test_joint_work_pairs_are_candidates_exactly_when_within_seven_days():
+    """The joint-work rules join on the week of identification (the same, the one before, the one after) for speed;
+    together they must find every pair within 7 days, whatever the weekday, and none further apart."""
+    first = date(2019, 3, 1)
+    days = [first + timedelta(days=i) for i in range(24)]
+    records = [
+        {
+            "id": i,
+            "phonetic_key": f"P{i}",  # different names but for one shared phonetic token
+            "dob_key": None,
+            "nationality": "ALB" if i % 2 else "GBR",
+            "place": "KNT",
+            "birth_year_est": 1970 + i,
+            "identified_date": day,
+            "name_phonetic_keys": [f"T{i}", "SHARED"],
+        }
+        for i, day in enumerate(days)
+    ]
+    expected = {(i, j) for i in range(len(days)) for j in range(i + 1, len(days)) if (days[j] - days[i]).days <= 7}
+    assert _candidates(records) == expected
+    elsewhere = [r | {"place": "MET"} if r["id"] % 2 else r for r in records]
+    assert _candidates(elsewhere) == {(i, j) for i, j in expected if i % 2 == j % 2}
+
+
+def test_a_shared_date_of_birth_makes_a_candidate_only_with_the_same_nationality():
+    base = {"phonetic_key": None, "place": None, "birth_year_est": None, "identified_date": None}
+    records = [
+        base | {"id": 1, "dob_key": "D", "nationality": "ALB", "name_phonetic_keys": ["A"]},
+        base | {"id": 2, "dob_key": "D", "nationality": "ALB", "name_phonetic_keys": ["B"]},
+        base | {"id": 3, "dob_key": "D", "nationality": "VNM", "name_phonetic_keys": ["C"]},
+    ]
+    assert _candidates(records) == {(1, 2)}
