@@ -12,6 +12,8 @@ Derived here:
 - ``gram_bits_a``, ``gram_bits_b``: the bigram pseudonyms hashed into a 254-bit bitmap, so that the Jaccard
   similarity of two names is a few bit operations (bit collisions raise it slightly).
 - ``birth_year_est``: the year of birth, else the identification year less the age estimate (within a year).
+- ``identified_week``: the week number of the identification date, derived when the latest rows are read (not
+  cached), so that joint-work blocking rules join on equal weeks.
 - ``fingerprint``: a digest of the compared features, so a later run sees which identifications changed.
 
 Raw files are never rewritten (their names carry the content's digest), so the rows derived from each file are kept
@@ -194,7 +196,7 @@ FEATURE_TYPES: dict[str, str] = {
     "fingerprint": "VARCHAR",
 }
 # Derived when the latest rows are picked, not cached: whole weeks from 1970-01-01 to the date of identification, so
-# that a blocking rule can join records identified within days of each other on equal keys (this week or the next).
+# that a blocking rule can join records identified within days of each other on equal keys (the same week or an adjacent one).
 WEEK_SQL = "(l.identified_date - date '1970-01-01') // 7"
 DERIVED_TYPES: dict[str, str] = {"identified_week": "BIGINT"}
 
