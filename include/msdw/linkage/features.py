@@ -196,7 +196,8 @@ FEATURE_TYPES: dict[str, str] = {
     "fingerprint": "VARCHAR",
 }
 # Derived when the latest rows are picked, not cached: whole weeks from 1970-01-01 to the date of identification, so
-# that a blocking rule can join records identified within days of each other on equal keys (the same week or an adjacent one).
+# that a blocking rule can join records identified within days of each other on equal keys (the same week or an
+# adjacent one).
 WEEK_SQL = "(l.identified_date - date '1970-01-01') // 7"
 DERIVED_TYPES: dict[str, str] = {"identified_week": "BIGINT"}
 
