@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from msdw.files import write_text_atomically
+from msdw.warehouse import Warehouse
+
 GX_LOGGERS = ("great_expectations",)
 
 
@@ -41,9 +44,6 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier  # noqa: E402
 from great_expectations.exceptions import DataContextError  # noqa: E402
 from great_expectations.expectations.row_conditions import Column as RowColumn  # noqa: E402
-
-from msdw.publish import write_text_atomically  # noqa: E402
-from msdw.warehouse import Warehouse  # noqa: E402
 
 __all__ = [
     "GxSetupError",

@@ -9,7 +9,6 @@ crash between the two leaves a PENDING version that the next run processes again
 from __future__ import annotations
 
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import pyarrow.parquet as pq
 
 from msdw import raw
 from msdw.failpoints import failpoint
+from msdw.files import replace_atomically
 from msdw.landing import archived
 from msdw.ledger import Ledger, Outcome, Version
 from msdw.parse import ParsedReturn, Parser
@@ -308,9 +308,4 @@ def _store(ledger: Ledger, warehouse: Warehouse, batch: list[_Work], result: Ing
 
 
 def _write_parquet(typed: pa.Table, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    pq.write_table(typed, tmp, compression="zstd")
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
+    replace_atomically(target, lambda temp: pq.write_table(typed, temp, compression="zstd"))

@@ -22,6 +22,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from msdw.failpoints import failpoint
+from msdw.files import write_bytes_atomically
 from msdw.ledger import Arrival, Ledger
 from msdw.returns import ReturnRejected, identify
 from msdw.warehouse import Warehouse
@@ -100,29 +101,18 @@ def archive_file(warehouse: Warehouse, content: bytes, relpath: str, received_at
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = folder / sha
     if not target.exists():
-        _write_atomic(target, content, mode=0o400)
+        write_bytes_atomically(target, content, mode=0o400)
     sidecar = folder / f"{sha}.json"
     arrivals = json.loads(sidecar.read_text()) if sidecar.exists() else []
     entry = {"path": relpath, "received_at": received_at.isoformat() + "Z", "size": len(content)}
     if entry not in arrivals:
         arrivals.append(entry)
-        _write_atomic(sidecar, json.dumps(arrivals, indent=1).encode(), mode=0o600)
+        write_bytes_atomically(sidecar, json.dumps(arrivals, indent=1).encode(), mode=0o600)
     return sha
 
 
 def archived(warehouse: Warehouse, sha256: str) -> bytes:
     return (warehouse.archive / sha256[:2] / sha256).read_bytes()
-
-
-def _write_atomic(target: Path, content: bytes, mode: int) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, mode)
-    os.replace(tmp, target)
 
 
 def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_strays: bool = False) -> Landed:

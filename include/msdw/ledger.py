@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from msdw.files import replace_atomically
 from msdw.returns import ReturnIdentity
 
 SCHEMA = """
@@ -252,21 +253,22 @@ class Ledger:
 
     def export_versions(self, target: Path) -> None:
         """Write every processed version to Parquet (``msdw.raw.LEDGER_VERSION_COLUMNS``) for dbt, atomically."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        with self.connect(read_only=True) as con:
-            con.execute(
-                f"""copy (
-                    select return_key, source, submitter, month, part, version, sha256, original_path, received_at,
-                           status, rows,
-                           coalesce(json_array_length(warnings::json), 0)::bigint as warnings,
-                           array_to_string(from_json(warnings, '["varchar"]'), '; ') as warning_text,
-                           array_to_string(from_json(errors, '["varchar"]'), '; ') as error_text,
-                           processed_at
-                    from versions where status <> 'PENDING' order by return_key, version
-                ) to '{tmp}' (format parquet)"""
-            )
-        os.replace(tmp, target)
+
+        def write(temp: Path) -> None:
+            with self.connect(read_only=True) as con:
+                con.execute(
+                    f"""copy (
+                        select return_key, source, submitter, month, part, version, sha256, original_path, received_at,
+                               status, rows,
+                               coalesce(json_array_length(warnings::json), 0)::bigint as warnings,
+                               array_to_string(from_json(warnings, '["varchar"]'), '; ') as warning_text,
+                               array_to_string(from_json(errors, '["varchar"]'), '; ') as error_text,
+                               processed_at
+                        from versions where status <> 'PENDING' order by return_key, version
+                    ) to '{temp}' (format parquet)"""
+                )
+
+        replace_atomically(target, write)
 
     def summary(self, run_id: str | None = None) -> dict[str, int]:
         """Counts of what happened, for a run or for all time."""

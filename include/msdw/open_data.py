@@ -38,6 +38,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from msdw.files import write_text_atomically
+
 SUPPRESSED = "[c]"
 NOT_APPLICABLE = "[z]"
 SMALLEST_SHOWN = 5
@@ -556,8 +558,6 @@ class OpenData:
 
     def write(self, folder: Path) -> list[Path]:
         """Write every file atomically (temporary file, fsync, ``os.replace``); other files are left alone."""
-        from msdw.publish import write_text_atomically
-
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for name in sorted(self.files):

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import duckdb
 
 from msdw.failpoints import failpoint
+from msdw.files import replace_durably, write_text_atomically
 from msdw.warehouse import Warehouse
 
 PUBLISHED_TABLES: tuple[str, ...] = (
@@ -263,44 +264,6 @@ def _remove(path: Path) -> None:
     for candidate in (path, path.with_name(path.name + ".wal")):
         with contextlib.suppress(FileNotFoundError):
             candidate.unlink()
-
-
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def replace_durably(source: Path, target: Path) -> None:
-    """Move ``source`` over ``target`` atomically, with both the data and the rename on disk."""
-    fsync_file(source)
-    os.replace(source, target)
-    fsync_dir(target.parent)
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with temp.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        replace_durably(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        raise
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from msdw.files import write_text_atomically
 from msdw.raw import LEDGER_VERSION_COLUMNS, METADATA_COLUMNS, PERSON_COLUMNS, table_columns
 from msdw.sources import SOURCES, Source
 from msdw.warehouse import Warehouse, memory_limit
@@ -238,8 +239,6 @@ def render_dbt_docs(warehouse: Warehouse | str | os.PathLike[str], force: bool =
     the project changed since the page was made (or with ``force``): its fingerprint is kept beside the page.
     dbt runs in this process (:func:`invoke_dbt`): the publish task runs in the worker that ran the dbt tasks.
     """
-    from msdw.publish import write_text_atomically
-
     wh = _warehouse(warehouse)
     page = wh.dbt_docs / "index.html"
     stamp = wh.dbt_docs / DOCS_FINGERPRINT

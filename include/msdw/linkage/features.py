@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from msdw import reference
-from msdw.linkage.files import replace_atomic
+from msdw.files import replace_atomically
 from msdw.raw import PERSON_COLUMNS
 from msdw.sources import SOURCES, Table
 from msdw.warehouse import Warehouse
@@ -356,7 +356,7 @@ def _write_cache(con: duckdb.DuckDBPyConnection, cache: FeatureCache, files: dic
             con.unregister("linkage_cache_stamps")
             con.execute("detach linkage_cache_new")
 
-    replace_atomic(cache.path, write)
+    replace_atomically(cache.path, write)
     for old in cache.stale():
         old.unlink(missing_ok=True)
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from msdw.files import write_text_atomically
+
 SEED = 20180101
 MIN_TRAINING_RECORDS = 50
 MIN_M = 0.005
@@ -250,9 +252,7 @@ def floor_m_probabilities(model: dict[str, Any], floor: float = MIN_M) -> dict[s
 
 
 def save(model: dict[str, Any], path: Path) -> None:
-    from msdw.linkage.files import write_text_atomic
-
-    write_text_atomic(path, json.dumps(model, indent=2, sort_keys=True, default=str))
+    write_text_atomically(path, json.dumps(model, indent=2, sort_keys=True, default=str))
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from msdw.linkage.files import replace_atomic
+from msdw.files import replace_atomically
 from msdw.warehouse import Warehouse
 
 STATE_TABLES: dict[str, str] = {
@@ -82,7 +82,7 @@ def save_state(con: duckdb.DuckDBPyConnection, paths: LinkagePaths, schema: str 
         finally:
             con.execute("detach new_state")
 
-    replace_atomic(paths.state, write)
+    replace_atomically(paths.state, write)
 
 
 def write_person_links(con: duckdb.DuckDBPyConnection, paths: LinkagePaths, schema: str = "state") -> None:
@@ -92,7 +92,7 @@ def write_person_links(con: duckdb.DuckDBPyConnection, paths: LinkagePaths, sche
             f"to '{_quote(tmp)}' (format parquet)"
         )
 
-    replace_atomic(paths.person_links, write)
+    replace_atomically(paths.person_links, write)
 
 
 def _quote(path: Path) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from msdw.publish import write_text_atomically
+from msdw.files import write_text_atomically
 from msdw.returns import MsdwError
 
 

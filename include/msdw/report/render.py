@@ -13,6 +13,7 @@ from typing import TypeVar
 import altair as alt
 import duckdb
 
+from msdw.files import write_text_atomically
 from msdw.report import charts, queries
 from msdw.report.page import Figure, ReportError, Section, render_page
 
@@ -167,9 +168,6 @@ def render_report(marts_db: Path, out_dir: Path, cache_dir: Path | None = None) 
         _vega_lite_version(),
         cache_dir,
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / REPORT_FILE
-    partial = out_dir / f".{REPORT_FILE}.partial"
-    partial.write_text(html, encoding="utf-8")
-    os.replace(partial, target)
+    write_text_atomically(target, html)
     return target
