@@ -128,24 +128,12 @@ def test_glaa_titles_totals_and_cover(parser: Parser) -> None:
     assert not [w for w in clean.warnings if "Total" in w.message]
 
 
-def _edited_workbook(month: str, edit) -> bytes:
-    import io
-
-    import openpyxl
-
-    wb = openpyxl.load_workbook(io.BytesIO(fx.glaa_workbook(month)))
-    edit(wb)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 def test_glaa_messages_name_the_row_the_sender_sees(parser: Parser) -> None:
     def edit(wb) -> None:
         wb["Inspections"].insert_rows(1, 3)  # three empty rows above the header: it is on row 4
         wb["Inspections"]["B5"] = "not a date"  # inspection_date of GLAA-S-1
 
-    result = parse(parser, "glaa/GLAA_2018-02.xlsx", _edited_workbook("2018-02", edit))
+    result = parse(parser, "glaa/GLAA_2018-02.xlsx", fx.edited_glaa_workbook("2018-02", edit))
     [error] = result.errors
     assert error.column == "inspection_date" and error.row == 5 and "[Inspections]" in error.file
 
@@ -155,7 +143,7 @@ def test_glaa_blank_cells_read_as_missing(parser: Parser) -> None:
         wb["Inspections"].insert_rows(1, 3)
         wb["Inspections"]["D5"] = None  # licence_number of GLAA-S-1
 
-    result = parse(parser, "glaa/GLAA_2018-02.xlsx", _edited_workbook("2018-02", edit))
+    result = parse(parser, "glaa/GLAA_2018-02.xlsx", fx.edited_glaa_workbook("2018-02", edit))
     assert result.errors == []
     [inspection] = rows(result, "glaa_inspections")
     assert inspection["inspection_ref"] == "GLAA-S-1" and inspection["licence_number"] is None
