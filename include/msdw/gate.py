@@ -378,6 +378,17 @@ def _mart_expectations(mart: MartTable) -> Iterable[Expectation]:
         )
 
 
+def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
+    """The columns ``suite``'s expectations read, in order of first use: the gate loads only these."""
+    names: dict[str, None] = {}
+    for expectation in suite.expectations:
+        for attr in ("column", "column_A", "column_B"):
+            if name := getattr(expectation, attr, None):
+                names[name] = None
+        names.update(dict.fromkeys(getattr(expectation, "column_list", None) or ()))
+    return list(names)
+
+
 def reconciliation_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name=f"{DATASOURCE}.{RECONCILIATION}",
@@ -435,8 +446,12 @@ def check_marts(
             if mart.name not in present:
                 failures.append(f"{mart.name}: table missing from {Path(db_path).name}; check the dbt build")
                 continue
-            frame = con.sql(f'select * from {SCHEMA}."{mart.name}"').df()
-            result = run_on_frame(context, suite_for_mart(mart), DATASOURCE, mart.name, frame, RESULT_FORMAT, run_id)
+            suite = suite_for_mart(mart)
+            # only the columns the expectations read: whole fact tables at scale 100 took gigabytes in pandas
+            columns = ", ".join(f'"{name}"' for name in suite_columns(suite))
+            frame = con.sql(f'select {columns} from {SCHEMA}."{mart.name}"').df()
+            result = run_on_frame(context, suite, DATASOURCE, mart.name, frame, RESULT_FORMAT, run_id)
+            del frame  # before the next table's frame is made
             failures += [_describe(mart.name, r) for r in result.results if not r.success]
             checked.append(mart.name)
         frame = reconciliation_frame(con, warehouse, present)

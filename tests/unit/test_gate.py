@@ -151,6 +151,14 @@ def test_every_published_table_has_a_suite() -> None:
     assert {m.name for m in gate.mart_tables()} == set(PUBLISHED_TABLES) == set(SCHEMA)
 
 
+def test_the_gate_reads_exactly_the_columns_its_expectations_name() -> None:
+    for mart in gate.mart_tables():
+        named = {*mart.key, *mart.not_null, *(c for c, _ in mart.codes), *mart.counts, *mart.rates}
+        named |= {c for c, _, _ in mart.ranges} | {c for pair in mart.at_least for c in pair}
+        assert set(gate.suite_columns(gate.suite_for_mart(mart))) == named, mart.name
+    assert set(gate.suite_columns(gate.reconciliation_suite())) == {"actual", "expected", "check"}
+
+
 def test_good_marts_pass_and_results_are_kept(tmp_path: Path, warehouse: Warehouse) -> None:
     result = check_marts(build_db(tmp_path / "good.duckdb", GOOD_ROWS), warehouse)
     assert result.failures == []

@@ -14,7 +14,6 @@ where the rules allow) and saved to ``model.json``; later runs load it, so resul
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from msdw.linkage.clusters import Assignment, assign_ids, components
 from msdw.linkage.errors import LinkageError
 from msdw.linkage.features import FEATURES_TABLE, load_features
 from msdw.linkage.state import LinkagePaths, load_state, save_state, write_person_links
-from msdw.warehouse import Warehouse, memory_limit
+from msdw.warehouse import Warehouse, duckdb_config
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +75,7 @@ def link_persons(
     started = time.monotonic()
     paths = LinkagePaths.of(warehouse)
     paths.root.mkdir(parents=True, exist_ok=True)
-    warehouse.spill.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={"memory_limit": memory_limit(), "temp_directory": os.fspath(warehouse.spill)})
+    con = duckdb.connect(config=duckdb_config(warehouse))
     if threads:
         con.execute(f"set threads = {int(threads)}")
     stages = _Stages()
