@@ -11,7 +11,7 @@ DEFAULT_WAREHOUSE = "data/warehouse"
 # DuckDB's memory limit for the heavy work (linkage, dbt): above it, DuckDB spills to the warehouse's tmp/ folder
 # instead of growing until the machine runs out (its own default is 80% of the machine's memory).
 MEMORY_LIMIT_ENV = "MSDW_DUCKDB_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "5GB"
+DEFAULT_MEMORY_LIMIT = "3GB"
 
 
 @dataclass(frozen=True)

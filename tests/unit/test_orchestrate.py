@@ -59,3 +59,17 @@ def test_run_pipeline_runs_every_dag_on_a_settled_heap(tmp_path: Path, monkeypat
     assert [dag_id for dag_id, _ in seen] == [*INGEST_DAGS, BUILD_DAG]
     assert all(frozen > 0 for _, frozen in seen)
     assert gc.get_freeze_count() == 0
+
+
+def test_memory_freed_by_earlier_steps_goes_back_to_the_system() -> None:
+    from msdw.orchestrate import release_free_memory, resident_gb
+
+    blocks = [bytes(1000) for _ in range(500_000)]  # about 0.5 GB in small blocks
+    kept = blocks[::64]  # a block left here and there: glibc keeps the free pages between them
+    with_blocks = resident_gb()
+    del blocks
+    after_free = resident_gb()
+    release_free_memory()
+    assert with_blocks > 0.4 and after_free > with_blocks - 0.1
+    assert resident_gb() < after_free - 0.3
+    assert len(kept) == 7813
