@@ -304,13 +304,21 @@ def ensure_manifest(project_dir: Path = PROJECT_DIR) -> Path:
 
 
 def cosmos_env(warehouse: Warehouse | str | os.PathLike[str]) -> dict[str, str]:
-    """The variables a Cosmos dbt task needs: where the raw zone and build database are, no telemetry, no unit tests
+    """The variables a Cosmos dbt task needs: where the raw zone and build database are, DuckDB's memory limit and
+    where it spills (in the warehouse: the task runs in a copy of the project), no telemetry, no unit tests
     (:data:`PIPELINE_EXCLUDED`).
 
     Cosmos runs dbt in a copy of the project with its own profiles and target folders, so only these are passed.
     """
     env = dbt_env(warehouse)
-    keep = ("MSDW_RAW_DIR", "MSDW_BUILD_DB", "MSDW_PERSON_LINKS", *_TRACKING_OFF)
+    keep = (
+        "MSDW_RAW_DIR",
+        "MSDW_BUILD_DB",
+        "MSDW_PERSON_LINKS",
+        "MSDW_DUCKDB_MEMORY_LIMIT",
+        "MSDW_DUCKDB_SPILL_DIR",
+        *_TRACKING_OFF,
+    )
     return {**{key: env[key] for key in keep}, "MSDW_SEED_PATH": SEED_PATH_IN_COPY, **PIPELINE_EXCLUDED}
 
 

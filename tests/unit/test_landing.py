@@ -175,3 +175,12 @@ def test_refs_unique_across_months_of_a_submitter(tmp_path: Path) -> None:
     ]
     reasons = result.quarantined["police/2018-03/E23000002_victims.csv (v1)"]
     assert "'V-1' was already reported in 2018-01" in reasons[0] and "row 2, column victim_ref" in reasons[0]
+
+
+def test_a_workbook_weighs_its_sheets_unzipped_in_an_ingestion_batch() -> None:
+    from msdw.ingest import content_size
+
+    workbook = fx.glaa_workbook("2018-02")
+    assert content_size(workbook) > 2 * len(workbook)
+    assert content_size(b"PK\x03\x04 not a zip") == len(b"PK\x03\x04 not a zip")
+    assert content_size(b"a,b\n1,2\n") == 8

@@ -36,3 +36,20 @@ def test_failing_in_process_dbt_raises_dbt_failed(tmp_path: Path) -> None:
     assert failed.value.command == ["run", "--threads", "not-a-number"]
     assert "run the build again" in str(failed.value)
     assert dict(os.environ) == before
+
+
+def test_cosmos_tasks_get_every_setting_of_the_profile_that_the_pipeline_sets(tmp_path: Path) -> None:
+    """A Cosmos task runs dbt in a copy of the project: a profile setting left to its default there (a relative
+    spill folder) breaks a model as soon as DuckDB spills."""
+    import re
+
+    from msdw.transform import PROJECT_DIR, cosmos_env, dbt_env
+    from msdw.warehouse import Warehouse
+
+    warehouse = Warehouse.at(tmp_path / "wh")
+    profile_vars = set(re.findall(r"env_var\('([A-Z_]+)'", (PROJECT_DIR / "profiles.yml").read_text()))
+    pipeline, cosmos = dbt_env(warehouse), cosmos_env(warehouse)
+    set_by_pipeline = profile_vars & set(pipeline)
+    assert {"MSDW_BUILD_DB", "MSDW_DUCKDB_MEMORY_LIMIT", "MSDW_DUCKDB_SPILL_DIR"} <= set_by_pipeline
+    assert {key: cosmos.get(key) for key in set_by_pipeline} == {key: pipeline[key] for key in set_by_pipeline}
+    assert cosmos["MSDW_DUCKDB_SPILL_DIR"] == str(warehouse.spill)
