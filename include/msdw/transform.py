@@ -94,7 +94,6 @@ def dbt_env(warehouse: Warehouse | str | os.PathLike[str], project_dir: Path = P
         "MSDW_RAW_DIR": os.fspath(wh.raw),
         "MSDW_BUILD_DB": os.fspath(wh.build_db),
         "MSDW_DUCKDB_MEMORY_LIMIT": memory_limit(),
-        "MSDW_DUCKDB_SPILL_DIR": os.fspath(wh.spill),
         "DBT_PROFILES_DIR": os.fspath(project_dir),
         "DBT_PROJECT_DIR": os.fspath(project_dir),
         "DBT_TARGET_PATH": os.fspath(paths.target_dir),
@@ -304,8 +303,8 @@ def ensure_manifest(project_dir: Path = PROJECT_DIR) -> Path:
 
 
 def cosmos_env(warehouse: Warehouse | str | os.PathLike[str]) -> dict[str, str]:
-    """The variables a Cosmos dbt task needs: where the raw zone and build database are, DuckDB's memory limit and
-    where it spills (in the warehouse: the task runs in a copy of the project), no telemetry, no unit tests
+    """The variables a Cosmos dbt task needs: where the raw zone and build database are, DuckDB's memory limit (the
+    task runs in a copy of the project, so nothing may be left to a default relative to it), no telemetry, no unit tests
     (:data:`PIPELINE_EXCLUDED`).
 
     Cosmos runs dbt in a copy of the project with its own profiles and target folders, so only these are passed.
@@ -316,7 +315,6 @@ def cosmos_env(warehouse: Warehouse | str | os.PathLike[str]) -> dict[str, str]:
         "MSDW_BUILD_DB",
         "MSDW_PERSON_LINKS",
         "MSDW_DUCKDB_MEMORY_LIMIT",
-        "MSDW_DUCKDB_SPILL_DIR",
         *_TRACKING_OFF,
     )
     return {**{key: env[key] for key in keep}, "MSDW_SEED_PATH": SEED_PATH_IN_COPY, **PIPELINE_EXCLUDED}

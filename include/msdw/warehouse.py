@@ -8,7 +8,7 @@ from pathlib import Path
 
 DEFAULT_INBOX = "data/inbox"
 DEFAULT_WAREHOUSE = "data/warehouse"
-# DuckDB's memory limit for the heavy work (linkage, dbt): above it, DuckDB spills to the warehouse's tmp/ folder
+# DuckDB's memory limit for the heavy work (linkage, dbt, publishing): above it, DuckDB spills to disk in the warehouse
 # instead of growing until the machine runs out (its own default is 80% of the machine's memory).
 MEMORY_LIMIT_ENV = "MSDW_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"
