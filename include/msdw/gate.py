@@ -42,6 +42,7 @@ RECONCILIATION_FORMAT: dict[str, Any] = {
 AGE_GROUPS = ("CHILD", "ADULT", "UNKNOWN")
 RETURN_STATUSES = ("ACCEPTED", "LATE", "QUARANTINED", "MISSING")
 VICTIM_AGENCIES = ("POLICE", "GLAA", "BORDER_FORCE")
+ALL_AGENCIES = "ALL"  # mart_persons_identified's row for the agencies together
 CPS_AREA_RANGE = (1, 14)
 
 
@@ -227,6 +228,38 @@ def mart_tables() -> tuple[MartTable, ...]:
             key=("year", "nationality_code"),
             counts=("victims", "suspects"),
         ),
+        MartTable(
+            "mart_persons_identified",
+            key=("financial_year", "agency_code"),
+            codes=(("agency_code", (*VICTIM_AGENCIES, ALL_AGENCIES)),),
+            counts=("identifications", "persons", "nrm_referrals", "persons_nrm_referred"),
+            at_least=(
+                ("identifications", "persons"),
+                ("nrm_referrals", "persons_nrm_referred"),
+                ("persons", "persons_nrm_referred"),
+            ),
+        ),
+        MartTable(
+            "mart_operation_outcomes",
+            key=("opened_year", "primary_exploitation"),
+            codes=(("primary_exploitation", exploitation),),
+            counts=(
+                "operations",
+                "arrests",
+                "charges",
+                "operations_prosecuted",
+                "prosecution_cases",
+                "defendants_finalised",
+                "convictions",
+                "operations_convicted",
+            ),
+            at_least=(
+                ("operations", "operations_prosecuted"),
+                ("operations_prosecuted", "operations_convicted"),
+                ("defendants_finalised", "convictions"),
+                ("convictions", "operations_convicted"),
+            ),
+        ),
     )
 
 
@@ -317,6 +350,34 @@ def reconciliations() -> tuple[Reconciliation, ...]:
             ("mart_nationality_profile", "fct_victims"),
         ),
     ]
+    persons, outcomes = "mart_persons_identified", "mart_operation_outcomes"
+    for agencies, where in ((ALL_AGENCIES, f"= '{ALL_AGENCIES}'"), ("agencies", f"<> '{ALL_AGENCIES}'")):
+        for figure, records in (("identifications", ""), ("nrm_referrals", " where nrm_referred")):
+            checks.append(
+                Reconciliation(
+                    f"{persons}.{figure}[{agencies}]",
+                    f"select sum({figure}) from {persons} where agency_code {where}",
+                    f"select count(*) from {ids}{records}",
+                    (persons, ids),
+                )
+            )
+    for figure, total in (("operations", "count(*)"), ("arrests", "sum(arrests)"), ("charges", "sum(charges)")):
+        checks.append(
+            Reconciliation(
+                f"{outcomes}.{figure}",
+                f"select sum({figure}) from {outcomes}",
+                f"select {total} from fct_operations",
+                (outcomes, "fct_operations"),
+            )
+        )
+    checks.append(
+        Reconciliation(
+            f"{outcomes}.defendants_finalised",
+            f"select sum(defendants_finalised) from {outcomes}",
+            "select count(*) from fct_prosecutions semi join fct_operations using (operation_id)",
+            (outcomes, "fct_prosecutions", "fct_operations"),
+        )
+    )
     for agency, raw in (
         ("POLICE", "police_victims"),
         ("GLAA", "glaa_workers"),

@@ -45,6 +45,8 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "mart_return_status",
     "mart_cps_outcomes",
     "mart_nationality_profile",
+    "mart_persons_identified",
+    "mart_operation_outcomes",
 )
 
 STORAGE_VERSION = "v1.0.0"

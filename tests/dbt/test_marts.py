@@ -232,3 +232,59 @@ def test_dim_month_financial_year(marts: duckdb.DuckDBPyConnection) -> None:
         (FEB, "2018/19"),
         (MAR, "2018/19"),
     ]
+
+
+def test_persons_identified_counts_a_linked_person_once_across_agencies(marts: duckdb.DuckDBPyConnection) -> None:
+    rows = {
+        r[0]: r[1:]
+        for r in marts.execute(
+            "select agency_code, identifications, persons, nrm_referrals, persons_nrm_referred "
+            "from main.mart_persons_identified where financial_year = '2018/19'"
+        ).fetchall()
+    }
+    assert set(rows) == {"POLICE", "GLAA", "BORDER_FORCE", "ALL"}
+    for agency, filter_ in (("POLICE", "= 'POLICE'"), ("GLAA", "= 'GLAA'"), ("ALL", "is not null")):
+        facts = one(
+            marts,
+            "select count(*), count(distinct person_id), count(*) filter (where nrm_referred), "
+            "count(distinct person_id) filter (where nrm_referred) "
+            f"from main.fct_victim_identifications where agency_code {filter_}",
+        )
+        assert rows[agency] == facts
+    # POLICE:V1 and GLAA:W1 are one person: once in each agency's row, once in ALL
+    assert rows["ALL"][1] == one(marts, "select count(*) from main.fct_victims")[0] == 6
+    assert sum(rows[a][1] for a in ("POLICE", "GLAA", "BORDER_FORCE")) == rows["ALL"][1] + 1
+
+
+def test_operation_outcomes_follow_operations_to_convictions(marts: duckdb.DuckDBPyConnection) -> None:
+    totals = one(
+        marts,
+        "select sum(operations), sum(arrests), sum(charges), sum(operations_prosecuted), sum(prosecution_cases), "
+        "sum(defendants_finalised), sum(convictions), sum(operations_convicted) from main.mart_operation_outcomes",
+    )
+    facts = one(
+        marts,
+        "select count(*), sum(arrests), sum(charges), "
+        "(select count(distinct operation_id) from main.fct_prosecutions p semi join main.fct_operations using "
+        "(operation_id)), "
+        "(select count(distinct (operation_id, case_urn)) from main.fct_prosecutions where operation_id is not null), "
+        "(select count(*) from main.fct_prosecutions where operation_id is not null), "
+        "(select count(*) filter (where convicted) from main.fct_prosecutions where operation_id is not null), "
+        "(select count(distinct operation_id) filter (where convicted) from main.fct_prosecutions) "
+        "from main.fct_operations",
+    )
+    assert totals == facts
+    op1 = one(
+        marts,
+        "select opened_year, primary_exploitation from main.fct_operations o, lateral (select year(o.opened_date) "
+        "as opened_year) where operation_id = ?",
+        f"{MET}:OP1",
+    )
+    cell = one(
+        marts,
+        "select operations_prosecuted, convictions, operations_convicted from main.mart_operation_outcomes "
+        "where opened_year = ? and primary_exploitation = ?",
+        *op1,
+    )
+    assert cell[1] >= 1 and cell[2] >= 1  # OP1's defendant D1 was convicted
+    assert totals[-1] == 1 and totals[3] == 2  # OP1 convicted; OP2 prosecuted, its defendant acquitted

@@ -234,6 +234,46 @@ NATIONALITY_PROFILE = [
 ]
 
 DIM_MONTH = [{"month": m, "year": 2019, "quarter": 1, "financial_year": "2018/19"} for m in (JAN, FEB, MAR)]
+
+
+def _persons_identified(agency: str | None) -> dict:
+    """The mart_persons_identified row of ``agency`` (None: all agencies) for the fixture's one financial year."""
+    rows = [r for r in IDENTIFICATIONS if agency is None or r["agency_code"] == agency]
+    referred = [r for r in rows if r.get("nrm_referred")]
+    return {
+        "financial_year": "2018/19",
+        "agency_code": agency or "ALL",
+        "identifications": len(rows),
+        "persons": len({r["person_id"] for r in rows}),
+        "nrm_referrals": len(referred),
+        "persons_nrm_referred": len({r["person_id"] for r in referred}),
+    }
+
+
+PERSONS_IDENTIFIED = [
+    _persons_identified(agency) for agency in (*dict.fromkeys(r["agency_code"] for r in IDENTIFICATIONS), None)
+]
+
+
+def _operation_outcomes(operation: dict) -> dict:
+    """The mart_operation_outcomes row of one operation (each fixture operation has its own year and type)."""
+    cases = [p for p in PROSECUTIONS if p["operation_id"] == operation["operation_id"]]
+    convictions = sum(p["convicted"] for p in cases)
+    return {
+        "opened_year": operation["opened_date"].year,
+        "primary_exploitation": operation["primary_exploitation"],
+        "operations": 1,
+        "arrests": operation["arrests"],
+        "charges": operation["charges"],
+        "operations_prosecuted": int(bool(cases)),
+        "prosecution_cases": len({p["case_urn"] for p in cases}),
+        "defendants_finalised": len(cases),
+        "convictions": convictions,
+        "operations_convicted": int(convictions > 0),
+    }
+
+
+OPERATION_OUTCOMES = [_operation_outcomes(op) for op in OPERATIONS]
 DIM_FORCE = [
     {"force_code": MET, "force_name": "Metropolitan Police", "region": "London", "nation": "England",
      "cps_area": 4, "cps_area_name": "London North", "kind": "TERRITORIAL", "rocu_code": None},
@@ -264,6 +304,8 @@ TABLES: dict[str, list[dict]] = {
     "mart_return_status": RETURN_STATUS,
     "mart_cps_outcomes": CPS_OUTCOMES,
     "mart_nationality_profile": NATIONALITY_PROFILE,
+    "mart_persons_identified": PERSONS_IDENTIFIED,
+    "mart_operation_outcomes": OPERATION_OUTCOMES,
 }
 
 

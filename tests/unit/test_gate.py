@@ -62,6 +62,15 @@ SCHEMA = {
     ),
     "mart_cps_outcomes": "year integer, cps_area integer, outcome varchar, defendants bigint",
     "mart_nationality_profile": "year integer, nationality_code varchar, victims bigint, suspects bigint",
+    "mart_persons_identified": (
+        "financial_year varchar, agency_code varchar, identifications bigint, persons bigint, nrm_referrals bigint, "
+        "persons_nrm_referred bigint"
+    ),
+    "mart_operation_outcomes": (
+        "opened_year integer, primary_exploitation varchar, operations bigint, arrests bigint, charges bigint, "
+        "operations_prosecuted bigint, prosecution_cases bigint, defendants_finalised bigint, convictions bigint, "
+        "operations_convicted bigint"
+    ),
 }
 
 GOOD_ROWS = {
@@ -101,6 +110,12 @@ GOOD_ROWS = {
     "mart_victim_pathway": ["(2020, 'LABOUR', 3, 0, 0, 0, 0)", "(2020, 'SEXUAL', 2, 2, 1, 1, 1)"],
     "mart_cps_outcomes": ["(2020, 4, 'CONVICTED_GUILTY_PLEA', 1)", "(2020, 4, 'ACQUITTED', 1)"],
     "mart_nationality_profile": ["(2020, 'GBR', 4, 0)", "(2020, 'ALB', 1, 3)"],
+    "mart_persons_identified": [
+        "('2019/20', 'POLICE', 3, 3, 2, 2)",
+        "('2019/20', 'GLAA', 1, 1, 0, 0)",
+        "('2019/20', 'BORDER_FORCE', 1, 1, 1, 1)",
+        "('2019/20', 'ALL', 5, 5, 3, 3)",
+    ],
 }
 
 
@@ -238,6 +253,33 @@ def spoiled(table: str, old: str, new: str) -> dict[str, list[str]]:
                 "from: select count(*) from fct_prosecutions where convicted)",
             ],
             id="negative count",
+        ),
+        pytest.param(
+            spoiled("mart_persons_identified", "('2019/20', 'ALL', 5,", "('2019/20', 'ALL', 6,"),
+            (),
+            [
+                "mart_persons_identified.identifications[ALL]: expect_column_pair_values_to_be_equal (total 6, "
+                "expected 5 from: select count(*) from fct_victim_identifications)"
+            ],
+            id="identifications of all agencies apart from the facts",
+        ),
+        pytest.param(
+            spoiled("mart_persons_identified", "('2019/20', 'GLAA', 1, 1,", "('2019/20', 'GLAA', 1, 2,"),
+            (),
+            [
+                "mart_persons_identified.identifications, persons: expect_column_pair_values_a_to_be_greater_than_b "
+                "(1 unexpected, e.g. (1, 2))"
+            ],
+            id="more persons than records",
+        ),
+        pytest.param(
+            GOOD_ROWS,
+            ("insert into mart_operation_outcomes values (2020, 'LABOUR', 1, 0, 0, 0, 0, 0, 0, 0)",),
+            [
+                "mart_operation_outcomes.operations: expect_column_pair_values_to_be_equal (total 1, expected 0 from: "
+                "select count(*) from fct_operations)"
+            ],
+            id="operations the facts do not have",
         ),
     ],
 )
