@@ -112,13 +112,13 @@ def configured(inbox: str = DEFAULT_INBOX, warehouse: str = DEFAULT_WAREHOUSE) -
 
 
 def memory_limit() -> str:
-    """DuckDB's memory limit for linkage and dbt: ``MSDW_DUCKDB_MEMORY_LIMIT`` (a DuckDB size such as ``6GB``), else
+    """DuckDB's memory limit for linkage, dbt and publishing: ``MSDW_DUCKDB_MEMORY_LIMIT`` (a DuckDB size such as ``6GB``), else
     ``DEFAULT_MEMORY_LIMIT``."""
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
 def duckdb_config(warehouse: Warehouse) -> dict[str, str]:
     """The configuration of a DuckDB connection doing heavy work in ``warehouse``: :func:`memory_limit`, spilling to
-    its tmp/ folder."""
+    its spill folder, which is created here (DuckDB creates only the last folder of its temporary directory)."""
     warehouse.spill.mkdir(parents=True, exist_ok=True)
     return {"memory_limit": memory_limit(), "temp_directory": os.fspath(warehouse.spill)}
