@@ -28,7 +28,7 @@ from msdw.linkage.clusters import Assignment, assign_ids, components
 from msdw.linkage.errors import LinkageError
 from msdw.linkage.features import FEATURES_TABLE, load_features
 from msdw.linkage.state import LinkagePaths, load_state, save_state, write_person_links
-from msdw.warehouse import Warehouse, duckdb_config
+from msdw.warehouse import Warehouse, duckdb_config, linkage_memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def link_persons(
     started = time.monotonic()
     paths = LinkagePaths.of(warehouse)
     paths.root.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config=duckdb_config(warehouse))
+    con = duckdb.connect(config=duckdb_config(warehouse, linkage_memory_limit()))
     if threads:
         con.execute(f"set threads = {int(threads)}")
     stages = _Stages()
