@@ -15,34 +15,18 @@ identifications as (
     inner join {{ ref('dim_month') }} as months on facts.month = months.month
 ),
 
-by_agency as (
-    select
-        financial_year,
-        agency_code,
-        count(*) as identifications,
-        count(distinct person_id) as persons,
-        count(*) filter (where nrm_referred) as nrm_referrals,
-        count(distinct person_id) filter (where nrm_referred) as persons_nrm_referred
-    from identifications
-    group by financial_year, agency_code
-),
-
-all_agencies as (
-    select
-        financial_year,
-        'ALL' as agency_code,
-        count(*) as identifications,
-        count(distinct person_id) as persons,
-        count(*) filter (where nrm_referred) as nrm_referrals,
-        count(distinct person_id) filter (where nrm_referred) as persons_nrm_referred
-    from identifications
-    group by financial_year
-),
-
 final as (
-    select * from by_agency
-    union all
-    select * from all_agencies
+    -- one row per financial year and agency, and one per financial year for the agencies together
+    select
+        financial_year,
+        case when grouping(agency_code) = 1 then 'ALL' else agency_code end as agency_code,
+        count(*) as identifications,
+        count(distinct person_id) as persons,
+        count(*) filter (where nrm_referred) as nrm_referrals,
+        count(distinct person_id) filter (where nrm_referred) as persons_nrm_referred
+    from identifications
+    group by rollup(financial_year, agency_code)
+    having grouping(financial_year) = 0  -- not the grand total
 )
 
 select
