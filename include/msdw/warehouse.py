@@ -8,12 +8,12 @@ from pathlib import Path
 
 DEFAULT_INBOX = "data/inbox"
 DEFAULT_WAREHOUSE = "data/warehouse"
-# DuckDB's memory limit for the heavy work (linkage, dbt, publishing): above it, DuckDB spills to disk in the warehouse
+# DuckDB's memory limit for dbt and publishing (linkage's is below): above it, DuckDB spills to disk in the warehouse
 # instead of growing until the machine runs out (its own default is 80% of the machine's memory).
 MEMORY_LIMIT_ENV = "MSDW_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"
-# Linkage's scoring joins spill more than dbt's models under 3 GB (ten years at scale 100 in one run: linkage 798 s
-# within 5 GB, 913 s within 3 GB); it runs alone, before dbt, so it is given more.
+# Linkage's scoring joins spill more than dbt's models under 3 GB (the link task of the ten-year backfill at scale 100:
+# 798 s within 5 GB, 913 s within 3 GB, 831 s within 4 GB); it runs alone, before dbt, so it is given more.
 LINKAGE_MEMORY_LIMIT_ENV = "MSDW_LINKAGE_MEMORY_LIMIT"
 DEFAULT_LINKAGE_MEMORY_LIMIT = "4GB"
 
