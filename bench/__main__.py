@@ -99,9 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def plan_dict(plan: Plan) -> dict[str, object]:
-    return {
+    scenarios = {
         name: getattr(plan, name).as_dict() for name in ("ingest", "history", "long_history", "backfill", "linkage")
     }
+    return scenarios | {"ingest_scales": list(plan.ingest_scales)}
 
 
 if __name__ == "__main__":

@@ -54,7 +54,18 @@ def table(doc: dict[str, Any]) -> str:
                 met += " (other scenario)"
         rows.append((name, value, fig["target_text"], met, scenario))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join(
+    lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4]
         for row in rows
-    )
+    ]
+    return "\n".join(lines + beside_lines(doc))
+
+
+def beside_lines(doc: dict[str, Any]) -> list[str]:
+    """A line for each measurement reported beside a figure, not in it (the ingest month at other scales)."""
+    lines = []
+    for name, fig in doc["figures"].items():
+        for other in (fig.get("detail") or {}).get("by_scale", []):
+            value = "not run" if other["ratio"] is None else f"{other['ratio']:g}"
+            lines.append(f"  {name} at scale {other['scale']:g} (beside the figure): {value}")
+    return lines

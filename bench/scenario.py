@@ -56,6 +56,9 @@ class Plan:
     backfill: Scenario  # from an empty warehouse (backfill_s, gate_share, bi_query_p95_ms, generate_s)
     linkage: Scenario  # ten years linked, then one month more
     bi_repeats: int = 20
+    # The ingest month again at these scales, reported beside ingest_throughput_ratio (not in it): how the ratio moves
+    # as the same number of files grows in rows, that is, how much of it is fixed cost per run and per file.
+    ingest_scales: tuple[float, ...] = ()
 
     @classmethod
     def full(cls, factor: float = 1.0, years_factor: float | None = None) -> Plan:
@@ -65,6 +68,7 @@ class Plan:
             long_history=Scenario(1.0, 120),
             backfill=Scenario(100.0, 120),
             linkage=Scenario(10.0, 120),
+            ingest_scales=(10.0, 100.0),
         )
         if factor == 1.0 and years_factor in (None, 1.0):
             return plan
@@ -74,6 +78,7 @@ class Plan:
             long_history=plan.long_history.scaled(factor, years_factor),
             backfill=plan.backfill.scaled(factor, years_factor),
             linkage=plan.linkage.scaled(factor, years_factor),
+            ingest_scales=tuple(scale * factor for scale in plan.ingest_scales),
         )
 
     def with_long_history(self, months: int) -> Plan:
@@ -94,4 +99,5 @@ class Plan:
             backfill=Scenario(0.02, 2),
             linkage=Scenario(0.02, 2),
             bi_repeats=3,
+            ingest_scales=(0.1,),
         )

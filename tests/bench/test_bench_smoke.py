@@ -47,3 +47,8 @@ def test_smoke_run_writes_every_figure(tmp_path: Path) -> None:
         assert figure["scenario"]["months"] >= 1, name
         assert figure["scenario"]["seconds"] >= 0, name
     assert "bi_query_p95_ms" in proc.stdout
+    # The ingest month is measured again at the smoke plan's larger scale, beside the figure.
+    (beside,) = figures["ingest_throughput_ratio"]["detail"]["by_scale"]
+    assert beside["scale"] == 0.1
+    assert beside["ratio"] > 0 and beside["ours"]["rows"] > figures["ingest_throughput_ratio"]["detail"]["ours"]["rows"]
+    assert "ingest_throughput_ratio at scale 0.1 (beside the figure)" in proc.stdout

@@ -23,3 +23,21 @@ def test_a_target_met_on_another_scenario_is_marked_so() -> None:
     assert full["at_target_scenarios"] and not shrunk["at_target_scenarios"]
     assert "yes (other scenario)" not in table(full) and "gate_share" in table(full)
     assert "yes (other scenario)" in table(shrunk)
+
+
+def test_the_ingest_month_at_other_scales_is_printed_beside_the_figure_not_in_it() -> None:
+    by_scale = [
+        {"scale": 10.0, "ratio": 0.51543},
+        {
+            "scale": 100.0,
+            "ratio": None,
+            "reason": "step ingest not started: the benchmark's overall time budget is spent",
+        },
+    ]
+    figure = Figure("ingest_throughput_ratio", 0.18217, {"scale": 1.0, "months": 1}, detail={"by_scale": by_scale})
+    doc = document([figure], FULL, 1.0)
+    printed = table(doc)
+    assert doc["figures"]["ingest_throughput_ratio"]["met"] is False
+    assert "ingest_throughput_ratio  0.18217" in printed
+    assert "ingest_throughput_ratio at scale 10 (beside the figure): 0.51543" in printed
+    assert "ingest_throughput_ratio at scale 100 (beside the figure): not run" in printed
