@@ -42,7 +42,7 @@ def test_report_is_written_as_index_html_with_one_spec_per_chart(report_page: Pa
     assert report_page.name == "index.html"
     specs = _specs(report_page)
     assert list(specs) == [chart.key for chart in CHARTS]
-    assert len(specs) == 7
+    assert len(specs) == 9
     for key, spec in specs.items():
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6"), key
     html = report_page.read_text(encoding="utf-8")
@@ -145,6 +145,33 @@ def test_persons_against_records_are_running_totals(con: duckdb.DuckDBPyConnecti
         for measure in ("Identification records", "Distinct persons")
     }
     assert series == {"Identification records": [3, 6, 9], "Distinct persons": [3, 5, 6]}
+
+
+def test_persons_by_financial_year_count_a_person_once_across_agencies(con: duckdb.DuckDBPyConnection) -> None:
+    rows = q.persons_by_financial_year(con)
+    got = {
+        r["agency"]: (r["persons"], r["identifications"], r["nrm_referrals"], r["persons_nrm_referred"]) for r in rows
+    }
+    assert [r["agency"] for r in rows] == ["Border Force", "GLAA", "Police", q.ALL_AGENCIES]
+    assert {r["financial_year"] for r in rows} == {"2018/19"}
+    assert got == {
+        "Police": (4, 5, 4, 3),  # A twice (Met and Kent)
+        "GLAA": (2, 2, 1, 1),
+        "Border Force": (2, 2, 2, 2),
+        q.ALL_AGENCIES: (6, 9, 7, 5),  # B (police, Border Force) and D (police, GLAA) once each
+    }
+
+
+def test_operation_outcomes_by_year_opened(con: duckdb.DuckDBPyConnection) -> None:
+    rows = q.operation_outcomes(con)
+    assert [(r["opened_year"], r["stage"], r["operations"]) for r in rows] == [
+        (2018, "Opened", 1),
+        (2018, "Reached a prosecution", 1),
+        (2018, "Reached a conviction", 1),  # OP1: D1 pleaded guilty
+        (2019, "Opened", 2),
+        (2019, "Reached a prosecution", 1),  # OPK1's case was discontinued; OP2 has none
+        (2019, "Reached a conviction", 0),
+    ]
 
 
 def test_crime_recording_ranks_forces_from_best(con: duckdb.DuckDBPyConnection) -> None:

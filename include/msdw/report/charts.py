@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import altair as alt
 
-from msdw.report.queries import PATHWAY_STAGES, RETURN_STATUS_NAMES, Row
+from msdw.report.queries import ALL_AGENCIES, OPERATION_STAGES, PATHWAY_STAGES, RETURN_STATUS_NAMES, Row
 
 WIDTH = 720
 MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=-40, title=None)
 COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d", labelExpr="datum.value % 1 ? '' : datum.label")
+AGENCY_BLUES = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")  # the agencies, then all together in orange
 STATUS_COLOURS = {"On time": "#4c9a5f", "Late": "#e3a21a", "Quarantined": "#7b3294", "Missing": "#c0392b"}
 
 
@@ -57,6 +58,33 @@ def persons_against_records(rows: list[Row]) -> alt.TopLevelMixin:
                 alt.Tooltip("utcyearmonth(month):T", title="Up to", format="%B %Y"),
                 alt.Tooltip("measure:N", title="Measure"),
                 alt.Tooltip("count:Q", title="Count", format=","),
+            ],
+        )
+    )
+
+
+def persons_by_financial_year(rows: list[Row]) -> alt.TopLevelMixin:
+    agencies = [*dict.fromkeys(str(r["agency"]) for r in rows if r["agency"] != ALL_AGENCIES), ALL_AGENCIES]
+    return (
+        alt.Chart(_data(rows), width=alt.Step(22), height=280)
+        .mark_bar()
+        .encode(
+            x=alt.X("financial_year:O", title="Financial year", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("agency:N", sort=agencies),
+            y=alt.Y("persons:Q", title="Distinct persons identified", axis=COUNT_AXIS),
+            color=alt.Color(
+                "agency:N",
+                title="Agency",
+                sort=agencies,
+                scale=alt.Scale(domain=agencies, range=[*AGENCY_BLUES[: len(agencies) - 1], "#e6550d"]),
+            ),
+            tooltip=[
+                alt.Tooltip("financial_year:O", title="Financial year"),
+                alt.Tooltip("agency:N", title="Agency"),
+                alt.Tooltip("persons:Q", title="Distinct persons", format=","),
+                alt.Tooltip("identifications:Q", title="Identification records", format=","),
+                alt.Tooltip("nrm_referrals:Q", title="NRM referrals", format=","),
+                alt.Tooltip("persons_nrm_referred:Q", title="Persons referred to the NRM", format=","),
             ],
         )
     )
@@ -120,6 +148,25 @@ def victim_pathway(rows: list[Row]) -> alt.TopLevelMixin:
             ],
         )
         .properties(height=alt.Step(11, **{"for": "offset"}))
+    )
+
+
+def operation_outcomes(rows: list[Row]) -> alt.TopLevelMixin:
+    stages = [label for _, label in OPERATION_STAGES]
+    return (
+        alt.Chart(_data(rows), width=alt.Step(16), height=280)
+        .mark_bar()
+        .encode(
+            x=alt.X("opened_year:O", title="Year opened", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("stage:N", sort=stages),
+            y=alt.Y("operations:Q", title="Police operations", axis=COUNT_AXIS),
+            color=alt.Color("stage:N", title=None, sort=stages, scale=alt.Scale(scheme="oranges", reverse=True)),
+            tooltip=[
+                alt.Tooltip("opened_year:O", title="Year opened"),
+                alt.Tooltip("stage:N", title="Operations"),
+                alt.Tooltip("operations:Q", title="Count", format=","),
+            ],
+        )
     )
 
 

@@ -16,6 +16,12 @@ Row = dict[str, object]
 AGENCY_NAMES = {"POLICE": "Police", "GLAA": "GLAA", "BORDER_FORCE": "Border Force", "CPS": "CPS"}
 SUBMITTER_NAMES = {"GLAA": "GLAA", "BF": "Border Force", "CPS": "CPS"}
 RETURN_STATUS_NAMES = {"ACCEPTED": "On time", "LATE": "Late", "MISSING": "Missing", "QUARANTINED": "Quarantined"}
+ALL_AGENCIES = "All agencies, each person once"
+OPERATION_STAGES = (
+    ("operations", "Opened"),
+    ("operations_prosecuted", "Reached a prosecution"),
+    ("operations_convicted", "Reached a conviction"),
+)
 PATHWAY_STAGES = (
     ("persons_identified", "Identified"),
     ("persons_nrm_referred", "Referred to the NRM"),
@@ -121,20 +127,49 @@ def operations_over_time(con: duckdb.DuckDBPyConnection) -> list[Row]:
     )
 
 
-def victim_pathway(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    """Persons at each stage of the pathway by exploitation type, over every year, in long form."""
-    sums = ", ".join(f"sum({column})::bigint as {column}" for column, _ in PATHWAY_STAGES)
+def persons_by_financial_year(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Distinct persons each agency identified each financial year, and the agencies together (a person two agencies
+    identified counts once there), with the identification records and NRM referrals behind them."""
+    return fetch(
+        con,
+        f"""
+        select
+            financial_year,
+            {_case("agency_code", AGENCY_NAMES | {"ALL": ALL_AGENCIES})} as agency,
+            persons, identifications, nrm_referrals, persons_nrm_referred
+        from mart_persons_identified
+        order by financial_year, agency_code = 'ALL', agency_code
+        """,
+    )
+
+
+def _totals_by_stage(
+    con: duckdb.DuckDBPyConnection, mart: str, key: str, stages: tuple[tuple[str, str], ...], measure: str
+) -> list[Row]:
+    """``mart``'s stage columns summed by ``key``, in long form: one row per key and stage, the sum as ``measure``."""
+    sums = ", ".join(f"sum({column})::bigint as {column}" for column, _ in stages)
     unpivot = " union all ".join(
-        f"select exploitation_type, {order} as stage_order, '{label}' as stage, {column} as persons from totals"
-        for order, (column, label) in enumerate(PATHWAY_STAGES)
+        f"select {key}, {order} as stage_order, '{label}' as stage, {column} as {measure} from totals"
+        for order, (column, label) in enumerate(stages)
     )
     return fetch(
         con,
         f"""
-        with totals as (select exploitation_type, {sums} from mart_victim_pathway group by exploitation_type)
-        select * from ({unpivot}) order by exploitation_type, stage_order
+        with totals as (select {key}, {sums} from {mart} group by {key})
+        select * from ({unpivot}) order by {key}, stage_order
         """,
     )
+
+
+def victim_pathway(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Persons at each stage of the pathway by exploitation type, over every year, in long form."""
+    return _totals_by_stage(con, "mart_victim_pathway", "exploitation_type", PATHWAY_STAGES, "persons")
+
+
+def operation_outcomes(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Police operations by the year they opened: how many opened, reached a CPS prosecution and reached a
+    conviction, over every exploitation type, in long form."""
+    return _totals_by_stage(con, "mart_operation_outcomes", "opened_year", OPERATION_STAGES, "operations")
 
 
 def cps_outcomes(con: duckdb.DuckDBPyConnection) -> list[Row]:

@@ -50,6 +50,15 @@ CHARTS: tuple[Chart, ...] = (
         charts.persons_against_records,
     ),
     Chart(
+        "persons-by-year",
+        "Distinct persons identified each financial year, by agency",
+        "Persons each agency identified in the financial year, and the agencies together: a person two agencies "
+        "identified counts once in the last bar. Hover for the identification records and NRM referrals behind them "
+        "(mart_persons_identified).",
+        queries.persons_by_financial_year,
+        charts.persons_by_financial_year,
+    ),
+    Chart(
         "crime-recording",
         "NRM referrals with a crime recorded, by force",
         "Of the police victim records referred to the National Referral Mechanism over the whole period, the share "
@@ -64,6 +73,14 @@ CHARTS: tuple[Chart, ...] = (
         "(mart_monthly_summary).",
         queries.operations_over_time,
         charts.operations_over_time,
+    ),
+    Chart(
+        "operation-outcomes",
+        "Police operations by year opened: prosecutions and convictions",
+        "Operations opened each year, and how many of them have reached a CPS prosecution and a conviction so far; "
+        "recent years have had less time to get there (mart_operation_outcomes).",
+        queries.operation_outcomes,
+        charts.operation_outcomes,
     ),
     Chart(
         "victim-pathway",
