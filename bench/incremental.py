@@ -9,6 +9,7 @@ task code (the functions of :data:`bench.timing.TASK_CODE`, dbt's in-process run
 
 from __future__ import annotations
 
+from bench.airflow_runs import outside_task_code
 from bench.figures import Figure
 from bench.scenario import Plan, Scenario, month_after
 from bench.steps import StepResult
@@ -22,6 +23,15 @@ def _run_months(space: Workspace, built: Built, upto: int) -> StepResult:
     space.add_months(built.scenario, built.inbox, months)
     built.months = upto
     return space.step("run", inbox=built.inbox, warehouse=built.warehouse)
+
+
+def _outside(run: StepResult) -> dict[str, object] | None:
+    """Where the run's time outside task code went, by Airflow's records of its DAG runs and task instances."""
+    airflow, timings = run.data["airflow"], run.data["timings"]
+    if not airflow:
+        return None
+    dbt_import = timings["seconds"].get("dbt_import", 0.0)
+    return outside_task_code(run.seconds, timings["task_code_seconds"], dbt_import, airflow)
 
 
 def measure(plan: Plan, space: Workspace, wanted: list[str]) -> list[Figure]:
@@ -49,6 +59,8 @@ def measure(plan: Plan, space: Workspace, wanted: list[str]) -> list[Figure]:
                 "task_code_s": timings["task_code_seconds"],
                 "run_s": round(first.seconds, 2),
                 "by_function_s": timings["seconds"],
+                "airflow": first.data["airflow"],
+                "outside_task_code": _outside(first),
             },
         ),
     ]

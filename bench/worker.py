@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.airflow_runs import runs_since
 from bench.timing import GATES, TASK_CODE, Stopwatch
 
 
@@ -72,10 +74,13 @@ def run_step(args: argparse.Namespace) -> dict[str, Any]:
     argv = ["run", "--inbox", args.inbox, "--warehouse", args.warehouse]
     if args.ingest_only:
         argv.append("--ingest-only")
+    since = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     code = main(argv)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "exit_code": code, "timings": watch.as_dict()}
+    db = Path(args.warehouse) / "airflow" / "airflow.db"
+    airflow = runs_since(db, since) if db.is_file() else None
+    return {"seconds": seconds, "exit_code": code, "timings": watch.as_dict(), "airflow": airflow}
 
 
 def link_step(args: argparse.Namespace) -> dict[str, Any]:

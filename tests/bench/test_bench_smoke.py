@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.figures import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,6 +49,13 @@ def test_smoke_run_writes_every_figure(tmp_path: Path) -> None:
         assert figure["scenario"]["months"] >= 1, name
         assert figure["scenario"]["seconds"] >= 0, name
     assert "bi_query_p95_ms" in proc.stdout
+    orchestration = figures["orchestration_share"]
+    if orchestration["value"] is not None:  # where the time outside task code went, by Airflow's records
+        outside = orchestration["detail"]["outside_task_code"]
+        assert orchestration["detail"]["airflow"]["dag_runs"] == 5
+        parts = ("outside_dag_runs_s", "in_dag_runs_between_tasks_s", "in_task_instances_s")
+        assert sum(outside[p] for p in parts) == pytest.approx(outside["total_s"], abs=0.01)
+        assert outside["in_task_instances_s"] > 0
     # The ingest month is measured again at the smoke plan's larger scale, beside the figure.
     (beside,) = figures["ingest_throughput_ratio"]["detail"]["by_scale"]
     assert beside["scale"] == 0.1
