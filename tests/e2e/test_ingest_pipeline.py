@@ -157,6 +157,24 @@ def test_marts_published_with_their_definitions(ingested) -> None:
     assert "Report:" in stdout
 
 
+def test_the_run_summary_and_the_published_marts_agree_on_every_return_status(ingested) -> None:
+    """``msdw status`` reads the ledger (it works before dbt has run); ``mart_return_status`` is built by dbt. Both
+    apply returns.md's rules (expected returns, the due date): they must give every return the same status."""
+    from msdw.status import return_status
+
+    _, warehouse, _, _ = ingested
+    from_ledger = sorted((str(r[0]), r[1], r[2], r[3], r[4]) for r in return_status(warehouse))
+    with duckdb.connect(str(warehouse.marts), read_only=True) as con:
+        published = sorted(
+            (str(m), source, submitter, part, status)
+            for m, source, submitter, part, status in con.execute(
+                "select month, source, submitter, part, status from mart_return_status"
+            ).fetchall()
+        )
+    assert {r[4] for r in published} >= {"ACCEPTED", "LATE", "QUARANTINED"}
+    assert from_ledger == published
+
+
 def test_open_data_shows_no_count_from_1_to_4(ingested) -> None:
     import csv
 
