@@ -142,7 +142,7 @@ def build_warehouse() -> None:
         },
     )
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def publish(warehouse: str) -> dict[str, Any]:
         """Render the dbt docs, then build the marts aside, gate them and publish them (or keep the last good)."""
         from msdw.publish import publish as publish_marts

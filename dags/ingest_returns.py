@@ -41,7 +41,14 @@ def make_ingest_dag(source: Source):
         doc_md=__doc__,
     )
     def ingest() -> None:
-        @task(retries=2, retry_delay=dt.timedelta(seconds=10), retry_exponential_backoff=True, pool=WAREHOUSE_POOL)
+        # Each task's dict is one XCom (multiple_outputs=False): no copy of each key, no Execution API call for each.
+        @task(
+            retries=2,
+            retry_delay=dt.timedelta(seconds=10),
+            retry_exponential_backoff=True,
+            pool=WAREHOUSE_POOL,
+            multiple_outputs=False,
+        )
         def land(**context) -> dict:
             from msdw.landing import Inbox, land
             from msdw.warehouse import Warehouse
@@ -52,7 +59,7 @@ def make_ingest_dag(source: Source):
             landed = land(Inbox(params["inbox"]), warehouse, source.name, run_id, reject_strays=True)
             return {"new_versions": landed.new_versions, "duplicates": landed.duplicates, "rejected": landed.rejected}
 
-        @task(pool=WAREHOUSE_POOL)
+        @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
         def load(landed: dict, **context) -> dict:
             from msdw.ingest import ingest_source
             from msdw.warehouse import Warehouse
@@ -61,7 +68,7 @@ def make_ingest_dag(source: Source):
             result = ingest_source(source, warehouse)
             return {**landed, **result.as_dict()}
 
-        @task(outlets=[raw_asset(source.name)])
+        @task(outlets=[raw_asset(source.name)], multiple_outputs=False)
         def announce(result: dict) -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 

@@ -30,7 +30,7 @@ from msdw.warehouse import DEFAULT_WAREHOUSE, configured
     doc_md=__doc__,
 )
 def monitor_returns() -> None:
-    @task
+    @task(multiple_outputs=False)
     def check() -> dict:
         from msdw.monitor import MonitorPolicy, monitor
         from msdw.warehouse import Warehouse
@@ -38,7 +38,7 @@ def monitor_returns() -> None:
         warehouse = Warehouse.at(get_current_context()["params"]["warehouse"])
         return monitor(warehouse, policy=MonitorPolicy.from_env()).as_dict()
 
-    @task
+    @task(multiple_outputs=False)
     def notify(report: dict) -> dict:
         from msdw.alerts import AlertConfig, send_alert
         from msdw.monitor import MonitorPolicy, MonitorReport

@@ -211,6 +211,20 @@ def test_running_again_changes_nothing(ingested) -> None:
     assert state() == before
 
 
+def test_each_task_result_is_stored_once_in_airflow(ingested) -> None:
+    import sqlite3
+
+    _, warehouse, _, _ = ingested
+    con = sqlite3.connect(warehouse.airflow_home / "airflow.db")
+    try:
+        keys = con.execute("select dag_id, task_id, key from xcom order by 1, 2, 3").fetchall()
+    finally:
+        con.close()
+    returned = {(dag_id, task_id) for dag_id, task_id, key in keys if key == "return_value"}
+    assert {("ingest_police", "load"), ("build_warehouse", "publish")} <= returned
+    assert [row for row in keys if row[2] != "return_value"] == []
+
+
 def test_pseudonym_key_stays_in_its_owner_only_file(ingested) -> None:
     import stat
 
