@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: run test lint bench clean setup
+.PHONY: run test lint bench clean setup manifest
 
 setup: $(VENV)/.installed
 
@@ -27,7 +27,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m msdw.transform manifest >/dev/null
 	touch $@
+
+# The dbt manifest the DAG files read (dbt_project/target/manifest.json): parsed again only when the project changed.
+manifest: $(VENV)/.installed
+	$(BIN)/python -m msdw.transform manifest >/dev/null
 
 $(INBOX): | $(VENV)/.installed
 	$(BIN)/msdw generate --inbox $(INBOX) --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --seed 1
@@ -39,7 +44,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check include dags tests bench
 	$(BIN)/ruff format --check include dags tests bench
 
-test: $(VENV)/.installed
+test: manifest
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 bench: $(VENV)/.installed

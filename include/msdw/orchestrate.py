@@ -18,15 +18,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from msdw.returns import MsdwError
+from msdw.sources import SOURCES
 from msdw.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags"
-INGEST_DAGS = ("ingest_police", "ingest_glaa", "ingest_border_force", "ingest_cps")
+INGEST_DAGS = tuple(f"ingest_{source.name}" for source in SOURCES)
 BUILD_DAG = "build_warehouse"
+MONITOR_DAG = "monitor_returns"
 WAREHOUSE_POOL = "msdw_warehouse"  # one slot: only one task writes the warehouse at a time (a scheduler honours it)
+
+
+def raw_asset(source: str) -> object:
+    """The Asset an ingest DAG announces after each run (``msdw://raw/<source>``); ``build_warehouse`` runs once every
+    source has announced."""
+    from airflow.sdk import Asset
+
+    return Asset(f"msdw://raw/{source}")
+
+
+def raw_assets() -> list[object]:
+    return [raw_asset(source.name) for source in SOURCES]
 
 
 class OrchestrationError(MsdwError):

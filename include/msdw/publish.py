@@ -28,6 +28,7 @@ import duckdb
 
 from msdw.failpoints import failpoint
 from msdw.files import replace_durably, write_text_atomically
+from msdw.plausibility import month_profile
 from msdw.warehouse import Warehouse, duckdb_config
 
 PUBLISHED_TABLES: tuple[str, ...] = (
@@ -288,10 +289,28 @@ def _publish_lock(warehouse: Warehouse) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _default_gate(db_path: Path, warehouse: Warehouse) -> GateOutcome:
-    from msdw.gate import check_marts
+@dataclass(frozen=True)
+class _Outcome:
+    passed: bool
+    failures: list[str]
 
-    return check_marts(db_path, warehouse)
+
+def _default_gate(db_path: Path, warehouse: Warehouse) -> GateOutcome:
+    """The mart gate: the Great Expectations suites of the marts, then the plausibility checks against the last
+    publish (``msdw.plausibility``)."""
+    from msdw.gate import check_marts
+    from msdw.plausibility import implausible
+
+    checked = check_marts(db_path, warehouse)
+    failures = [*checked.failures, *implausible(db_path, PUBLISHED_TABLES, read_publish_record(warehouse))]
+    return _Outcome(checked.passed and not failures, failures)
+
+
+def needs_build(warehouse: Warehouse) -> bool:
+    """Whether the marts must be built even though no return changed: never published, or the last attempt did not
+    publish (blocked, or stopped by an error)."""
+    record = read_publish_record(warehouse) or {}
+    return "published_at" not in record or not (record.get("last_attempt") or {}).get("published", False)
 
 
 def _now() -> str:
@@ -338,6 +357,7 @@ def publish(
                 return PublishResult(False, warehouse.marts, failures)
             failpoint("gate")
             rows, hashes = table_summary(aside)
+            months = month_profile(aside, PUBLISHED_TABLES)
             open_data = build_open_data(aside)
             replace_durably(aside, warehouse.marts)
             failpoint("publish")
@@ -359,6 +379,7 @@ def publish(
                 "storage_version_number": STORAGE_VERSION_NUMBER,
                 "readable_by": STORAGE_READ_BY,
                 "tables": {table: {"rows": rows[table], "sha256": hashes[table]} for table in PUBLISHED_TABLES},
+                "months": months,
                 "open_data": sorted(path.name for path in written),
                 "last_attempt": {"at": published_at, "published": True, "failures": []},
             },

@@ -25,6 +25,7 @@ import yaml
 
 from msdw.files import write_text_atomically
 from msdw.raw import LEDGER_VERSION_COLUMNS, METADATA_COLUMNS, PERSON_COLUMNS, table_columns
+from msdw.returns import MsdwError
 from msdw.sources import SOURCES, Source
 from msdw.warehouse import Warehouse, memory_limit
 
@@ -302,6 +303,27 @@ def ensure_manifest(project_dir: Path = PROJECT_DIR) -> Path:
     return manifest
 
 
+class ManifestMissing(MsdwError):
+    """The dbt manifest a DAG file reads is missing or older than the project."""
+
+
+def built_manifest(project_dir: Path = PROJECT_DIR) -> Path:
+    """The project's ``manifest.json`` as :func:`ensure_manifest` made it, for a DAG file to read while the DAG
+    processor parses it: never runs dbt; raises :class:`ManifestMissing` when it is absent or older than the
+    project, so the DAG shows an import error instead of parsing the project on every parse."""
+    manifest = project_dir / "target" / "manifest.json"
+    if not manifest.exists():
+        raise ManifestMissing(
+            f"{manifest} does not exist: build it with `python -m msdw.transform manifest` (make setup, make airflow, "
+            "msdw run and the compose file's airflow-init do it)"
+        )
+    if manifest.stat().st_mtime < _project_mtime(project_dir):
+        raise ManifestMissing(
+            f"{manifest} is older than the dbt project: rebuild it with `python -m msdw.transform manifest`"
+        )
+    return manifest
+
+
 def cosmos_env(warehouse: Warehouse | str | os.PathLike[str]) -> dict[str, str]:
     """The variables a Cosmos dbt task needs: where the raw zone and build database are, DuckDB's memory limit (the
     task runs in a copy of the project, so nothing may be left to a default relative to it), no telemetry, no unit tests
@@ -422,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m msdw.transform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("sources", help="regenerate the dbt sources YAML from msdw.sources")
+    commands.add_parser("manifest", help="parse the dbt project into target/manifest.json (read by the DAGs)")
     build = commands.add_parser("build", help="dbt build into a warehouse's build database")
     build.add_argument("--warehouse", required=True)
     build.add_argument("--full-refresh", action="store_true")
@@ -431,6 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sources":
         for path in write_sources():
             print(path)
+    elif args.command == "manifest":
+        print(ensure_manifest())
     elif args.command == "build":
         build_warehouse(args.warehouse, full_refresh=args.full_refresh)
     else:
