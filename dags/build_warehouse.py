@@ -33,16 +33,19 @@ import os
 from typing import Any
 
 from msdw.alerts import dag_failure_callback
+from msdw.noise import drop_known_noise
 from msdw.orchestrate import WAREHOUSE_POOL, raw_assets
 from msdw.transform import PREPARED_SELECTION, PROJECT_DIR, built_manifest, cosmos_env, dbt_executable
 
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", os.fspath(PROJECT_DIR / "target" / "cosmos"))
+os.environ.setdefault("AIRFLOW__OPENLINEAGE__NAMESPACE", "msdw")  # read by Cosmos, which warns when it is unset
 
 from airflow.sdk import Param, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import DbtResourceType, ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+drop_known_noise()
 log = logging.getLogger(__name__)
 ENV_KEYS = tuple(cosmos_env("/").keys())
 INVOCATION = {"subprocess": InvocationMode.SUBPROCESS, "dbt_runner": InvocationMode.DBT_RUNNER}
@@ -66,12 +69,6 @@ def _all_of(assets: list[Any]) -> Any:
     for asset in assets[1:]:
         schedule = schedule & asset
     return schedule
-
-
-def _no_task(**_node: Any) -> None:
-    """Exposures (the dashboards that read the marts) are documentation, not work: no task, and no warning from Cosmos
-    that it has no operator for them."""
-    return None
 
 
 def _templated_env() -> dict[str, str]:
@@ -151,7 +148,6 @@ def build_warehouse() -> None:
             test_behavior=TESTS,
             emit_datasets=False,
             exclude=list(PREPARED_SELECTION),  # built and tested by `prepare`
-            node_converters={DbtResourceType.EXPOSURE: _no_task},
         ),
         operator_args={
             "env": _templated_env(),

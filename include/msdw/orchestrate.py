@@ -69,6 +69,7 @@ def airflow_environment(warehouse: Warehouse, inbox: str) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": os.fspath(home / "logs"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": os.fspath(home / "cosmos"),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "msdw",  # read by Cosmos, which warns in every process when it is unset
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
