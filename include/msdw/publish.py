@@ -53,11 +53,12 @@ PUBLISHED_TABLES: tuple[str, ...] = (
 STORAGE_VERSION = "v1.0.0"
 """DuckDB storage format of ``marts.duckdb``: header version number :data:`STORAGE_VERSION_NUMBER`.
 
-Read by DuckDB 0.10.0 and later: every 1.x release (1.0 to 1.5) and 2.x. DuckDB 2.0's own default format is refused
-by every 1.x driver ("Trying to read a database file with version number ..., but we can only read version 64").
+Read by DuckDB 0.10.3 and later (tests/deploy/test_bi_duckdb_versions.py opens it with 0.10.3, 1.0.0 and 1.1.3;
+0.10.0 to 0.10.2 fail with a serialization error). DuckDB 2.0's own default format is refused by every 1.x driver
+("Trying to read a database file with version number ..., but we can only read version 64").
 """
 STORAGE_VERSION_NUMBER = 64
-STORAGE_READ_BY = "DuckDB 0.10.0 or later (every 1.x and 2.x release)"
+STORAGE_READ_BY = "DuckDB 0.10.3 or later (not 0.10.0 to 0.10.2)"
 
 BUILD_SCHEMA = "main"
 PUBLISH_RECORD = "publish.json"
