@@ -89,9 +89,15 @@ def digests(warehouse: Warehouse) -> dict[str, str]:
 
 
 def add_month(inbox: Path, month: str) -> None:
+    """Border Force referrals and a CPS return for ``month``, with refs of their own (refs are unique per submitter)."""
+    referrals = fx.bf_lines(month).replace(f"BF-{month[:4]}-00000".encode(), f"BF-{month[:4]}-00040".encode())
+    cps = (
+        fx.CPS_HEADER
+        + f"\n01MP0040,D1,4,E23000001,MET-OP-3,MSA_S2,2017-01-10,{month}-14,CONVICTED_GUILTY_PLEA,48,5,Y,0\n"
+    )
     for rel, content in {
-        f"glaa/GLAA_{month}.xlsx": fx.glaa_workbook(month),
-        f"border_force/bf_referrals_{month}.jsonl": fx.bf_lines(month),
+        f"border_force/bf_referrals_{month}.jsonl": referrals,
+        f"cps/cps_msht_{month}.csv": cps.encode(),
     }.items():
         (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
         (inbox / rel).write_bytes(content)
@@ -171,10 +177,12 @@ def test_a_scheduler_ingests_builds_and_publishes_the_configured_warehouse(tmp_p
         )
         assert second > first
         wait_until("every run ending", lambda: idle(api), 600, local)
-        scheduled = [run for run in runs(api, "ingest_glaa") if run["run_type"] == "scheduled"]
+        scheduled = [run for run in runs(api, "ingest_cps") if run["run_type"] == "scheduled"]
         assert scheduled, "the new month was not picked up by the schedule"
         record = read_publish_record(warehouse)
-        assert "2018-04" not in months and record["months"]["2018-04"]["rows"]["fct_victim_identifications"] == 4
+        assert months["2018-04"]["rows"].get("fct_prosecutions", 0) == 0
+        assert record["months"]["2018-04"]["rows"]["fct_victim_identifications"] == 2
+        assert record["months"]["2018-04"]["rows"]["fct_prosecutions"] == 1
         assert task_log_errors(home) == []
     finally:
         stopped = helper("stop", *where, timeout=120)
@@ -186,7 +194,7 @@ def test_a_scheduler_ingests_builds_and_publishes_the_configured_warehouse(tmp_p
     for path, outcome in expected.items():
         if outcome != "REJECTED":
             assert versions.get(path) == outcome, (path, versions.get(path))
-    assert versions["glaa/GLAA_2018-04.xlsx"] == versions["border_force/bf_referrals_2018-04.jsonl"] == "ACCEPTED"
+    assert versions["cps/cps_msht_2018-04.csv"] == versions["border_force/bf_referrals_2018-04.jsonl"] == "ACCEPTED"
     # Nothing written anywhere else: not the repository's default warehouse, not a relative folder.
     assert read_publish_record(default_warehouse) == default_before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["af", "copy", "elsewhere", "reference", "returns"]
