@@ -3,6 +3,7 @@ query runs against tables with the contract's columns and types."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -81,3 +82,29 @@ def test_uuids_are_stable_between_builds(tmp_path: Path, files: dict[str, dict])
     bundle.main(["--output", str(again), "--uri", "duckdb:////w/marts.duckdb?access_mode=READ_ONLY"])
     with zipfile.ZipFile(again) as archive:
         assert {name: yaml.safe_load(archive.read(name)) for name in archive.namelist()} == files
+
+
+def test_year_axes_are_categorical_and_month_axes_temporal(files: dict[str, dict]) -> None:
+    charts = {c["slice_name"]: c["params"] for c in by_kind(files, "charts")}
+    for name in ("Operations by year opened, prosecuted and convicted", "CPS outcomes by year"):
+        assert charts[name]["xAxisForceCategorical"] is True, name
+        assert "time_grain_sqla" not in charts[name], name
+    monthly = charts["Victims identified by month and agency"]
+    assert monthly["time_grain_sqla"] == "P1M"
+    assert "xAxisForceCategorical" not in monthly
+
+
+def test_every_chart_saves_the_query_of_its_params(files: dict[str, dict]) -> None:
+    for chart in by_kind(files, "charts"):
+        context = json.loads(chart["query_context"])
+        assert context["form_data"] == chart["params"]
+        (query,) = context["queries"]
+        params = chart["params"]
+        if params["viz_type"] == "table":
+            assert query["columns"] == params["all_columns"]
+            continue
+        axis, *series = query["columns"]
+        assert axis["sqlExpression"] == params["x_axis"] and axis["columnType"] == "BASE_AXIS"
+        assert ("timeGrain" in axis) == ("time_grain_sqla" in params)
+        assert series == params["groupby"] == query["series_columns"]
+        assert query["metrics"] == params["metrics"]
