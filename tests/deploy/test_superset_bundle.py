@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from msdw.publish import PUBLISHED_TABLES
 from tests.deploy.conftest import REPO, load_script
@@ -108,3 +109,23 @@ def test_every_chart_saves_the_query_of_its_params(files: dict[str, dict]) -> No
         assert ("timeGrain" in axis) == ("time_grain_sqla" in params)
         assert series == params["groupby"] == query["series_columns"]
         assert query["metrics"] == params["metrics"]
+
+
+def pins(lock: Path) -> dict[str, str]:
+    lines = lock.read_text(encoding="utf-8").splitlines()
+    return {name.lower(): version for name, _, version in (line.partition("==") for line in lines) if version}
+
+
+def test_superset_lock_has_the_pins_a_working_install_needs() -> None:
+    superset = REPO / "deploy" / "superset"
+    locked = pins(superset / "requirements.lock")
+    for line in (superset / "requirements.in").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            assert requirement.specifier.contains(locked[requirement.name.lower()]), f"compile {line} again"
+    assert locked["apache-superset"].startswith("5.0.")
+    assert locked["marshmallow"].startswith("3.")  # Superset 5.0 fails on marshmallow 4
+    assert locked["duckdb-engine"].startswith("0.17.")
+    assert locked["duckdb"] == pins(REPO / "requirements.lock")["duckdb"]  # reads what the project publishes
+    dockerfile = (superset / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY requirements.lock" in dockerfile and "-r /tmp/requirements.lock" in dockerfile
