@@ -19,7 +19,9 @@ superset init
 bundle="$(mktemp -d)/msdw_dashboard.zip"
 python "${MSDW_SUPERSET_DIR}/bundle.py" --source "${MSDW_SUPERSET_DIR}" --models "${MSDW_MODELS}" \
   --output "${bundle}" --uri "${MSDW_MARTS_URI}"
-superset import-dashboards --path "${bundle}" --username "${SUPERSET_ADMIN_USER}"
+# Replaces the database, datasets, charts and dashboard an earlier start imported (superset import-dashboards
+# would keep old charts).
+python "${MSDW_SUPERSET_DIR}/import_bundle.py" --path "${bundle}" --username "${SUPERSET_ADMIN_USER}"
 
 exec gunicorn --bind "${SUPERSET_BIND}" --workers "${SUPERSET_WORKERS}" --worker-class gthread --threads 4 \
   --timeout 120 "superset.app:create_app()"
