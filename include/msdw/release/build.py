@@ -174,7 +174,7 @@ def _ods(workbook: Path, folder: Path) -> str:
     if soffice() is None:
         return "not made: LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
     try:
-        made = convert(workbook, "ods", folder)
-    except (RuntimeError, OSError) as exc:
+        (made,) = convert(workbook, "ods", folder)
+    except (RuntimeError, OSError, ValueError) as exc:
         return f"not made: {exc}"
     return made.name

@@ -81,6 +81,9 @@ class Period:
     def next(self) -> Period:
         return Period(add_months(self.start, self.months), self.months)
 
+    def previous(self) -> Period:
+        return Period(add_months(self.start, -self.months), self.months)
+
     def due_by(self) -> dt.datetime:
         """When the last return of the period was due (its last month's deadline)."""
         return deadline(self.last_month)
@@ -116,13 +119,14 @@ def choose_through(
     if through is not None:
         month = parse_month(through)
         if month >= this_month:
+            when = "in the future" if month > this_month else "not over yet"
             raise ReleaseError(
-                f"--through {through} is not over yet (today is {now:%Y-%m-%d}): give a past month, "
+                f"--through {through} is {when} (today is {now:%Y-%m-%d}): give a past month, "
                 "or leave --through out for the latest period whose returns are all due"
             )
         period = Period.containing(month, frequency)
         if period.last_month != month:  # the period holding the month is not complete by then: the one before
-            period = Period(add_months(period.start, -period.months), period.months)
+            period = period.previous()
         if month > last_month:
             raise ReleaseError(
                 f"the published marts hold months up to {last_month:%Y-%m}, not {through}: "
@@ -135,7 +139,7 @@ def choose_through(
         return period
     period = Period.containing(min(last_month, this_month), frequency)
     while period.last_month > last_month or period.due_by() > now:
-        period = Period(add_months(period.start, -period.months), period.months)
+        period = period.previous()
     if period.last_month < first_month:
         raise ReleaseError(
             f"no complete {frequency} is due yet in the published marts ({first_month:%Y-%m} to {last_month:%Y-%m})"

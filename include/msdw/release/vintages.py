@@ -230,3 +230,18 @@ def seal(folder: Path, manifest: dict[str, Any], target: Path) -> None:
     os.rename(folder, target)
     target.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
     fsync_dir(target.parent)
+
+
+def due_release(warehouse: Warehouse, first_month: dt.date | str, at: dt.datetime) -> str | None:
+    """The id of the latest quarterly release whose returns were all due by ``at`` and which no release covers yet;
+    None when it was made, or when the warehouse holds no month of that quarter."""
+    from msdw.release.periods import Period
+
+    first = first_month if isinstance(first_month, dt.date) else dt.date.fromisoformat(str(first_month))
+    period = Period.containing(dt.date(at.year, at.month, 1), "quarter")
+    while period.due_by() > at:
+        period = period.previous()
+    if period.last_month < first:
+        return None
+    made = [m["through"] for m in list_releases(warehouse)]
+    return None if any(through >= f"{period.last_month:%Y-%m}" for through in made) else period.release_id

@@ -116,11 +116,13 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(workbook: Path, target: str, out_dir: Path) -> Path:
-    """Convert ``workbook`` with LibreOffice headless (``target`` such as ``ods`` or ``csv``) into ``out_dir``."""
+def convert(workbook: Path, target: str, out_dir: Path) -> list[Path]:
+    """Convert ``workbook`` with LibreOffice headless into ``out_dir`` (``target`` as ``soffice --convert-to`` takes
+    it: ``ods``, or a CSV filter whose last option ``-1`` writes every sheet); returns the files made."""
     command = soffice()
     if command is None:
         raise FileNotFoundError("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    before = set(out_dir.iterdir())
     with tempfile.TemporaryDirectory(prefix="msdw-soffice-") as profile:
         result = subprocess.run(
             [
@@ -138,7 +140,7 @@ def convert(workbook: Path, target: str, out_dir: Path) -> Path:
             timeout=ODS_TIMEOUT_SECONDS,
             check=False,
         )
-    made = out_dir / f"{workbook.stem}.{target.split(':')[0]}"
-    if result.returncode != 0 or not made.exists():
+    made = sorted(path for path in set(out_dir.iterdir()) - before if path.name.startswith(workbook.stem))
+    if result.returncode != 0 or not made:
         raise RuntimeError(f"LibreOffice could not convert {workbook.name}: {result.stderr.strip() or result.stdout}")
     return made
