@@ -122,6 +122,7 @@ def convert(workbook: Path, target: str, out_dir: Path) -> list[Path]:
     command = soffice()
     if command is None:
         raise FileNotFoundError("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    out_dir.mkdir(parents=True, exist_ok=True)
     before = set(out_dir.iterdir())
     with tempfile.TemporaryDirectory(prefix="msdw-soffice-") as profile:
         result = subprocess.run(
