@@ -290,7 +290,7 @@ def test_every_release_is_kept_and_verifies(history: History, tmp_path: Path) ->
     assert verified.returncode == 0 and "exactly as published" in verified.stdout
     again = msdw("release", "--warehouse", wh, "--through", "2024-12")
     assert again.returncode == 0 and f"Release {SECOND} was already made" in again.stdout
-    assert sorted(p.name for p in (history.warehouse.root / "releases").iterdir()) == [FIRST, MONTHLY, SECOND]
+    assert sorted(p.name for p in (history.warehouse.root / "releases").iterdir()) == sorted([FIRST, MONTHLY, SECOND])
     copy = Warehouse.at(tmp_path / "copy")
     shutil.copytree(_folder(history, FIRST), copy.root / "releases" / FIRST)
     tampered = copy.root / "releases" / FIRST / "referrals_by_agency.csv"
