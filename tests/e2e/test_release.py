@@ -1,8 +1,9 @@
 """End to end: `msdw release` on a generated two-year inbox, read back by third-party readers; a revised return, `msdw
 run` and the release_statistics DAG then make a second release whose changed cells, and only those, carry [r].
 
-Cost: one module-scoped history, about 5 minutes on 2 cores (generate 2023-01 to 2024-12 at scale 0.02: ~10 s; two
-`msdw run`: ~140 s and ~100 s; three releases with LibreOffice's ODS copy: ~30 s; the DAG run in-process: ~20 s).
+Cost: one module-scoped history (generate 2023-01 to 2024-12 at scale 0.02, two `msdw run`, two releases with
+LibreOffice's ODS copy, one without, the DAG run in-process): 375 s on 2 shared cores (3 min of CPU), then ~40 s for
+the tests themselves.
 """
 
 from __future__ import annotations
