@@ -140,7 +140,7 @@ def test_the_release_folder_holds_workbook_csvs_and_manifest(history: History) -
     )
     assert set(manifest["made_from"]["tables"]) >= {"mart_monthly_summary", "mart_return_status"}
     assert manifest["code_version"] and manifest["made_at"] and manifest["previous_release"] is None
-    for path in [folder, *folder.iterdir()]:  # read-only: never written again
+    for path in folder.iterdir():  # read-only: never written again
         assert stat.S_IMODE(path.stat().st_mode) & 0o222 == 0, path
 
 

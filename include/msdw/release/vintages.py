@@ -1,7 +1,7 @@
 """Vintages: release ids, immutable release folders, their manifests, and the revisions between two releases.
 
 A release folder ``releases/<release_id>/`` is written aside (``releases/.making-*``), then renamed into place, and
-its files and folder are made read-only: it is never written again. ``manifest.json`` lists the SHA-256 of every
+its files are made read-only: it is never written again. ``manifest.json`` lists the SHA-256 of every
 other file, so :func:`verify` can tell whether a release is still exactly as published.
 """
 
@@ -217,7 +217,7 @@ def mark_revisions(tables: Sequence[Shown], previous: Path | None, returns: Sequ
 
 
 def seal(folder: Path, manifest: dict[str, Any], target: Path) -> None:
-    """Write the manifest, make every file and the folder read-only, and rename the folder to ``target``."""
+    """Write the manifest, make every file read-only, and rename the folder to ``target``."""
     manifest["files"] = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file()}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for path in folder.iterdir():
@@ -227,8 +227,7 @@ def seal(folder: Path, manifest: dict[str, Any], target: Path) -> None:
     fsync_dir(folder)
     if target.exists():
         raise ReleaseError(f"{target} exists already: releases are never overwritten")
-    os.rename(folder, target)
-    target.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+    os.rename(folder, target)  # the folder stays writable by its owner, so that `rm -rf` of a warehouse works
     fsync_dir(target.parent)
 
 
