@@ -32,6 +32,7 @@ from msdw.release.workbook import convert
 from msdw.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
 MARKER = re.compile(r"\[[cxzpr]\]")
 FIRST, MONTHLY, SECOND = "2024-Q4", "2024-06", "2024-Q4.2"
 MONTHLY_ARGS = ("--revision-window", "0", "--no-ods")
