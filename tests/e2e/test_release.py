@@ -2,8 +2,8 @@
 run` and the release_statistics DAG then make a second release whose changed cells, and only those, carry [r].
 
 Cost: one module-scoped history (generate 2023-01 to 2024-12 at scale 0.02, two `msdw run`, two releases with
-LibreOffice's ODS copy, one without, the DAG run in-process): 375 to 412 s on 2 shared cores (3 min of CPU), then ~40 s for
-the tests themselves.
+LibreOffice's ODS copy, one without, the DAG run in-process): 375 to 412 s on 2 shared cores (3 min of CPU), then
+~40 s for the tests themselves.
 """
 
 from __future__ import annotations
