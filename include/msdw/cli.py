@@ -1,4 +1,4 @@
-"""The ``msdw`` command: generate, run, status."""
+"""The ``msdw`` command: generate, run, status, release."""
 
 from __future__ import annotations
 
@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
     status.add_argument("--all", action="store_true", help="list every expected return, not only problems")
     status.set_defaults(func=_status)
+
+    from msdw.release.command import add_arguments as add_release_arguments
+
+    add_release_arguments(
+        sub.add_parser("release", help="make an official-statistics release from the published marts, list or verify")
+    )
     return parser
 
 
