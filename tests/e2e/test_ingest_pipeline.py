@@ -51,7 +51,7 @@ def test_dag_integrity() -> None:
         "monitor_returns",
     } <= set(bag.dag_ids)
     for dag_id in ("ingest_police", "ingest_glaa", "ingest_border_force", "ingest_cps"):
-        assert [t.task_id for t in bag.dags[dag_id].topological_sort()] == ["land", "load", "announce"]
+        assert [t.task_id for t in bag.dags[dag_id].topological_sort()] == ["land", "load", "announce", "receipts"]
 
 
 def test_every_file_gets_its_outcome(ingested) -> None:
