@@ -11,8 +11,11 @@ Rules (every threshold is a field of :class:`Thresholds`, and :data:`THRESHOLDS`
 - ``count_outlier``: rows further than ``k`` robust deviations from the history's median, where the deviation is
   the median absolute deviation scaled to a standard deviation (× 1.4826), and never less than the square root of
   the median (the spread of a count by chance) nor ``min_deviation``; needs ``min_history`` months of history.
-- ``fell_by_half``: rows fell to less than ``fall_share`` of the previous month's, when that month had at least
-  ``fall_min_rows``.
+- ``fell_by_half``: rows fell to less than ``fall_share`` of the previous month's (at least ``fall_min_rows``) and of
+  the history's median (at least ``fall_min_median``: not a fall back after one busy month), by
+  more than ``k_fall`` times the history's usual month-to-month step (the median absolute change, × 1.4826, at least
+  1): a count that often moves that much by chance (a small count of victims or defendants) is not flagged, while a
+  steady or growing count (live operations) that halves is.
 - ``stopped_reporting``: no rows, from a submitter whose every month of history (at least ``min_history``) had rows,
   with a median of at least ``stopped_min_median``.
 """
@@ -20,6 +23,7 @@ Rules (every threshold is a field of :class:`Thresholds`, and :data:`THRESHOLDS`
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import statistics
 from collections import defaultdict
@@ -39,11 +43,13 @@ EXPORT = "_receipts/return_anomalies.parquet"  # under the raw zone; dbt's sourc
 class Thresholds:
     months: int = 12  # history: the submitter's months before this one
     min_history: int = 6  # months of history before any flag is raised
-    k: float = 5.0  # robust deviations from the median that make a count an outlier
+    k: float = 6.0  # robust deviations from the median that make a count an outlier
     min_deviation: float = 2.0  # the least deviation used, in rows
     fall_share: float = 0.5  # a fall to less than this share of the previous month ...
-    fall_min_rows: int = 20  # ... from at least this many rows
-    stopped_min_median: float = 5.0  # a submitter that always had rows, this many a month at the median
+    fall_min_rows: int = 10  # ... from at least this many rows ...
+    fall_min_median: float = 5.0  # ... and a median of at least this many, to less than this share of it too ...
+    k_fall: float = 3.0  # ... and by more than this many usual month-to-month steps
+    stopped_min_median: float = 8.0  # a submitter that always had rows, this many a month at the median
 
 
 THRESHOLDS = Thresholds()
@@ -85,14 +91,16 @@ def flags(history: list[int], rows: int, t: Thresholds = THRESHOLDS) -> list[tup
         return []
     median = statistics.median(history)
     found: list[tuple[str, float, str]] = []
-    previous = history[-1]
+    mad = statistics.median(abs(h - median) for h in history) * 1.4826
     if rows == 0 and min(history) > 0 and median >= t.stopped_min_median:
         found.append(
             ("stopped_reporting", median, f"no rows, where every one of the last {len(history)} months had some")
         )
-    if previous >= t.fall_min_rows and rows < t.fall_share * previous:
+    previous = history[-1]
+    step = max(statistics.median(abs(b - a) for a, b in itertools.pairwise(history)) * 1.4826, 1.0)
+    fell = rows < t.fall_share * min(previous, median) and previous - rows > t.k_fall * step
+    if fell and previous >= t.fall_min_rows and median >= t.fall_min_median:
         found.append(("fell_by_half", median, f"{rows} rows, down from {previous} the month before"))
-    mad = statistics.median(abs(h - median) for h in history) * 1.4826
     deviation = max(mad, math.sqrt(median), t.min_deviation)
     if abs(rows - median) > t.k * deviation:
         found.append(
@@ -149,3 +157,12 @@ def export(warehouse: Warehouse, found: list[Anomaly]) -> None:
     ]
     table = pa.table({c: pa.array([r[i] for r in rows], t) for i, (c, t) in enumerate(ANOMALY_COLUMNS.items())})
     replace_atomically(warehouse.raw / EXPORT, lambda temp: pq.write_table(table, temp))
+
+
+def latest(found: list[Anomaly]) -> list[Anomaly]:
+    """The flags of each return's latest flagged version only (a revision's flags replace its earlier version's)."""
+    newest: dict[tuple, int] = {}
+    for a in found:
+        key = (a.source, a.submitter, a.month, a.part)
+        newest[key] = max(newest.get(key, 0), a.version)
+    return [a for a in found if a.version == newest[(a.source, a.submitter, a.month, a.part)]]
