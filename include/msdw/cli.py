@@ -173,7 +173,8 @@ def _print_receipts(warehouse: Warehouse, outcomes: list) -> None:
     print(f"Receipts: {written} written under {receipts_root(warehouse)}.")
     if no_contact:
         listed = ", ".join(no_contact[:30]) + (f" and {len(no_contact) - 30} more" if len(no_contact) > 30 else "")
-        print(f"  no contact for {len(no_contact)} submitters (add them to {warehouse.root / 'contacts.yml'}): {listed}")
+        contacts = warehouse.root / "contacts.yml"
+        print(f"  no contact for {len(no_contact)} submitters (add them to {contacts}): {listed}")
     for failure in failures[:10]:
         print(f"  not delivered: {failure}")
 
