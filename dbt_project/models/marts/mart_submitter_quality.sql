@@ -45,7 +45,9 @@ returns as (
         return_status.status = 'ACCEPTED' as on_time,
         case
             when return_status.status = 'LATE'
-                then date_diff('day', cast(return_status.due_at as date), cast(return_status.first_received_at as date)) + 1
+                then date_diff(
+                    'day', cast(return_status.due_at as date), cast(return_status.first_received_at as date)
+                ) + 1
             when return_status.status = 'ACCEPTED' then 0
         end as days_late,
         return_status.versions_received,
