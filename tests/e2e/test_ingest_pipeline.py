@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -247,3 +248,30 @@ def test_status_shows_returns_and_the_last_publish(ingested) -> None:
     assert "Last publish: " in result.stdout and "none yet" not in result.stdout
     missing = msdw("status", "--warehouse", str(warehouse.root / "nowhere"))
     assert missing.returncode == 2 and "run `msdw run" in missing.stdout
+
+
+def test_the_ingest_dags_write_receipts_that_status_shows(ingested) -> None:
+    import sqlite3
+
+    from msdw.receipts import receipts_root
+
+    _, warehouse, _, stdout = ingested
+    assert "Receipts: " in stdout and "no contact for" in stdout  # no contacts.yml: every submitter is listed
+    con = sqlite3.connect(warehouse.airflow_home / "airflow.db")
+    try:
+        values = con.execute("select value from xcom where task_id = 'receipts' and key = 'return_value'").fetchall()
+    finally:
+        con.close()
+    written = [json.loads(value if isinstance(value, str) else value.decode())["written"] for (value,) in values]
+    assert len(written) == 4 and sum(written) > 0  # each ingest DAG's last task wrote its source's receipts
+    root = receipts_root(warehouse)
+    with Ledger(warehouse.ledger_db).connect(read_only=True) as con:
+        versions = con.execute("select submitter, strftime(month, '%Y-%m'), source, part, version from versions")
+        for submitter, month, source, part, version in versions.fetchall():
+            assert (root / submitter / month / f"{source}__{part}__v{version}.json").is_file()
+    for path in root.rglob("*.*"):
+        text = path.read_text(encoding="utf-8")
+        assert not [value for value in (*fx.NAMES, *fx.DATES_OF_BIRTH) if value in text], path
+    result = msdw("status", "--warehouse", str(warehouse.root), "--submitter", "E23000003")
+    assert result.returncode == 0, result.stderr
+    assert "QUARANTINED" in result.stdout and "v1" in result.stdout and "problems 1" in result.stdout
