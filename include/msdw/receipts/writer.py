@@ -72,7 +72,7 @@ def write_receipts(
     anomaly_flags.export(warehouse, run.anomalies)
     statuses = return_status(warehouse)
     documents = [
-        *_version_receipts(warehouse, source, statuses, run.anomalies),
+        *_version_receipts(warehouse, source, statuses, run.anomalies, root),
         *_rejections(warehouse),
         *missing_notices(statuses, now, source),
     ]
@@ -87,8 +87,13 @@ def write_receipts(
 
 
 def _version_receipts(
-    warehouse: Warehouse, source: str | None, statuses: list[tuple], found: list[anomaly_flags.Anomaly]
+    warehouse: Warehouse,
+    source: str | None,
+    statuses: list[tuple],
+    found: list[anomaly_flags.Anomaly],
+    root: Path,
 ) -> list[Document]:
+    """The receipts of processed versions (and duplicates) that have none on disk yet."""
     by_return = {(str(r[1]), str(r[2]), f"{r[0]:%Y-%m}", str(r[3])): r[4] for r in statuses}
     flagged: dict[tuple[str, int], list[Problem]] = {}
     for a in found:
@@ -111,6 +116,8 @@ def _version_receipts(
         ).fetchall()
     receipts: list[Document] = []
     for src, submitter, month, part, version, sha, path, received, status, rows, warnings, errors in versions:
+        if (root / submitter / month / f"{src}__{part}__v{version}.json").exists():
+            continue  # written once, never again (Receipt.relpath)
         if status == "ACCEPTED" and by_return.get((src, submitter, month, part)) == "LATE":
             status = "LATE"
         receipts.append(

@@ -89,3 +89,38 @@ def test_flags_stay_quiet_on_a_clean_generated_year(tmp_path: Path) -> None:
     returns, injected, flagged = measure(tmp_path, "2019-01", "2020-06", seed=11, breaks=0.0)  # 6 months of history
     assert injected == set() and returns > 1000
     assert flagged == set()
+
+
+def test_flags_from_the_ledger_reach_the_export_and_the_monitors_alert(tmp_path: Path) -> None:
+    """A force that always sent about 40 operations sends 5: flagged from the ledger, exported for dbt, and in the
+    monitor's alert as an ANOMALY."""
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    from msdw.ledger import Ledger
+    from msdw.monitor import monitor
+    from msdw.receipts.anomalies import EXPORT, anomalies, export
+    from msdw.warehouse import Warehouse
+
+    warehouse = Warehouse.at(tmp_path).ensure()
+    ledger = Ledger(warehouse.ledger_db)
+    months = [dt.date(2019 + (i // 12), i % 12 + 1, 1) for i in range(13)]
+    rows = [*STEADY, 5]
+    with ledger.connect() as con:
+        for month, n in zip(months, rows, strict=True):
+            key = f"police|E23000001|{month:%Y-%m}|operations"
+            received = dt.datetime(month.year + month.month // 12, month.month % 12 + 1, 5)
+            con.execute(
+                "insert into versions values (?, 'police', 'E23000001', ?, 'operations', 1, ?, ?, ?, 'ACCEPTED', ?,"
+                " '[]', '[]', ?, 'run')",
+                [key, month, f"sha-{month}", f"police/{month:%Y-%m}/E23000001.csv", received, n, received],
+            )
+    (flag,) = [a for a in anomalies(warehouse) if a.rule == "fell_by_half"]
+    assert (flag.month, flag.version, flag.rows, flag.sha256) == (months[-1], 1, 5, f"sha-{months[-1]}")
+    export(warehouse, anomalies(warehouse))
+    assert pq.read_table(warehouse.raw / EXPORT).column("rule").to_pylist() == ["fell_by_half"]
+    report = monitor(warehouse, now=dt.datetime(2020, 2, 20, tzinfo=dt.UTC))
+    found = [f for f in report.findings if f.kind == "ANOMALY"]
+    assert {f.subject for f in found} == {"police E23000001 operations 2020-01"}
+    assert report.counts["ANOMALY"] == 1 and "1 anomaly" in report.alert().title
