@@ -1,8 +1,8 @@
 """Airflow DAGs ingest_police, ingest_glaa, ingest_border_force, ingest_cps: one per source, made from its description.
 
 Each DAG lands new inbox files (archive, identify, register), then parses, validates and loads the pending return
-versions into the raw zone, then announces the source's Asset when its raw zone changed, and last writes the
-receipts of what it processed for the submitters (``msdw.receipts``). The work lives in
+versions into the raw zone, then writes the receipts of what it processed for the submitters (``msdw.receipts``), then
+announces the source's Asset when its raw zone changed. The work lives in
 ``msdw.landing`` and ``msdw.ingest``; this file only wires it.
 """
 
@@ -78,8 +78,8 @@ def make_ingest_dag(source: Source):
             get_current_context()["outlet_events"][raw_asset(source.name)].extra = {"accepted": len(result["accepted"])}
             return {"accepted": len(result["accepted"])}
 
-        # Receipts for the submitters, when the run's processing ends (also after a skipped announce).
-        @task(pool=WAREHOUSE_POOL, trigger_rule="none_failed", multiple_outputs=False)
+        # Receipts for the submitters when the processing ends, before the Asset wakes the build (anomaly flags).
+        @task(retries=2, retry_delay=dt.timedelta(seconds=10), pool=WAREHOUSE_POOL, multiple_outputs=False)
         def receipts(result: dict, **context) -> dict:
             from msdw.receipts import write_receipts
             from msdw.warehouse import Warehouse
@@ -87,7 +87,7 @@ def make_ingest_dag(source: Source):
             return write_receipts(Warehouse.at(context["params"]["warehouse"]).ensure(), source.name).as_dict()
 
         loaded = load(land())
-        announce(loaded) >> receipts(loaded)
+        receipts(loaded) >> announce(loaded)
 
     return ingest()
 

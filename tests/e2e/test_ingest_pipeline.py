@@ -52,7 +52,7 @@ def test_dag_integrity() -> None:
         "monitor_returns",
     } <= set(bag.dag_ids)
     for dag_id in ("ingest_police", "ingest_glaa", "ingest_border_force", "ingest_cps"):
-        assert [t.task_id for t in bag.dags[dag_id].topological_sort()] == ["land", "load", "announce", "receipts"]
+        assert [t.task_id for t in bag.dags[dag_id].topological_sort()] == ["land", "load", "receipts", "announce"]
 
 
 def test_every_file_gets_its_outcome(ingested) -> None:
@@ -263,7 +263,8 @@ def test_the_ingest_dags_write_receipts_that_status_shows(ingested) -> None:
     finally:
         con.close()
     written = [json.loads(value if isinstance(value, str) else value.decode())["written"] for (value,) in values]
-    assert len(written) == 4 and sum(written) > 0  # each ingest DAG's last task wrote its source's receipts
+    # each ingest DAG's receipts task wrote its source's receipts; in a run again (if one ran first), none
+    assert len(written) in (4, 8) and sum(written) > 0 and sum(1 for n in written if n) <= 4
     root = receipts_root(warehouse)
     with Ledger(warehouse.ledger_db).connect(read_only=True) as con:
         versions = con.execute("select submitter, strftime(month, '%Y-%m'), source, part, version from versions")

@@ -60,6 +60,7 @@ _EXPECTATION_FIX = {
     "expect_column_values_to_be_in_set": "Use one of the allowed codes (returns.md) in the named column.",
     "expect_column_values_to_be_between": "Correct the value: it is outside the range the column allows.",
     "expect_compound_columns_to_be_unique": "Make the reference unique within the return.",
+    "expect_column_pair_values_to_be_equal": "Give the code of the file's submitter (in the file's name) here.",
     "expect_column_pair_values_a_to_be_greater_than_b": "Correct the date: it must fall inside the reporting month "
     "(or after the date it follows).",
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from msdw.ledger import Ledger
 from msdw.receipts import anomalies as anomaly_flags
-from msdw.receipts.delivery import DeliveryReport, deliver, load_contacts
+from msdw.receipts.delivery import ContactsError, DeliveryReport, deliver, load_contacts
 from msdw.receipts.model import (
     RECEIPTS_FOLDER,
     Document,
@@ -82,7 +82,13 @@ def write_receipts(
     if run.written.documents:
         log.info("wrote %d receipts and notices under %s", len(run.written.documents), root)
     if send:
-        run.delivery = deliver(run.written.by_submitter(), load_contacts(warehouse), root)
+        try:
+            contacts = load_contacts(warehouse)
+        except ContactsError as exc:  # the receipts are on disk; say what to fix, do not stop the run
+            log.warning("receipts not delivered: %s", exc)
+            run.delivery.failures.append(str(exc))
+            return run
+        run.delivery = deliver(run.written.by_submitter(), contacts, root)
     return run
 
 

@@ -84,13 +84,20 @@ def test_receipts_once_per_version_and_notice_with_revision_and_missing(
     revised.write_text(revised.read_text(encoding="utf-8").replace("MET-OP-2,ROCU", "MET-OP-2,NCA"), encoding="utf-8")
     held_back.write_bytes(content)
     late_path = held_back.relative_to(inbox).as_posix()
+    resent = inbox / "police/2018-02/E23000002.csv"  # the same bytes again, saved later: a duplicate
+    os.utime(resent, (fx.LATE.timestamp(), fx.LATE.timestamp()))
     ingest(inbox, warehouse, "run-2")
     second = write_receipts(warehouse, now=NOW, send=False).written.documents
+    duplicate = [d for d in second if d.status == "DUPLICATE"]
+    second = [d for d in second if d.status != "DUPLICATE"]
     assert sorted((d.original_path, d.version) for d in second) == [
         ("police/2018-02/E23000001.csv", 2),
         (late_path, 1),
     ]
     assert {d.relpath.name for d in second} == {"police__operations__v2.json", "police__victims__v1.json"}
+    (dup,) = duplicate
+    assert (dup.original_path, dup.version, dup.warnings[0].rule) == ("police/2018-02/E23000002.csv", 1, "duplicate")
+    assert dup.relpath.name.startswith("police__operations__v1__duplicate__")
     assert {d.original_path: d.status for d in second}[late_path] == "LATE"  # received now, long after its due date
     after = documents(root)
     assert {k: v for k, v in after.items() if k in before} == before  # the notice and v1 stay as they were
