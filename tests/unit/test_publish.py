@@ -48,6 +48,7 @@ TABLES: dict[str, str] = {
         "persons_crime_recorded bigint, persons_in_prosecuted_operation bigint, persons_in_convicted_operation bigint"
     ),
     "mart_return_status": "month date, source varchar, submitter varchar, part varchar, status varchar",
+    "mart_submitter_quality": "month date, source varchar, submitter varchar, part varchar, status varchar",
     "mart_cps_outcomes": "year integer, cps_area varchar, outcome varchar, defendants bigint",
     "mart_nationality_profile": "year integer, nationality_code varchar, victims bigint, suspects bigint",
     "mart_persons_identified": "financial_year varchar, agency_code varchar, identifications bigint, persons bigint",
