@@ -126,41 +126,14 @@ def _version_receipts(
             continue  # written once, never again (Receipt.relpath)
         if status == "ACCEPTED" and by_return.get((src, submitter, month, part)) == "LATE":
             status = "LATE"
-        receipts.append(
-            Receipt(
-                src,
-                submitter,
-                month,
-                part,
-                version,
-                sha,
-                path,
-                iso(received),
-                status,
-                rows if status != "QUARANTINED" else 0,
-                problems_from(json.loads(errors or "[]"), personal),
-                problems_from(json.loads(warnings or "[]"), personal) + tuple(flagged.get((sha, version), ())),
-            )
-        )
+        identity = (src, submitter, month, part, version, sha, path, iso(received))
+        problems = problems_from(json.loads(errors or "[]"), personal)
+        notes = problems_from(json.loads(warnings or "[]"), personal) + tuple(flagged.get((sha, version), ()))
+        receipts.append(Receipt(*identity, status, rows if status != "QUARANTINED" else 0, problems, notes))
     for src, submitter, month, part, version, sha, path, received, status, rows, seen_at in duplicates:
-        receipts.append(
-            Receipt(
-                src,
-                submitter,
-                month,
-                part,
-                version,
-                sha,
-                path,
-                iso(received),
-                "DUPLICATE",
-                rows,
-                warnings=(
-                    Problem(None, None, "duplicate", f"the same bytes as version {version} ({status})", "Nothing."),
-                ),
-                duplicate_seen_at=iso(seen_at),
-            )
-        )
+        note = Problem(None, None, "duplicate", f"the same bytes as version {version} ({status})", "Nothing.")
+        identity = (src, submitter, month, part, version, sha, path, iso(received))
+        receipts.append(Receipt(*identity, "DUPLICATE", rows, warnings=(note,), duplicate_seen_at=iso(seen_at)))
     return receipts
 
 
