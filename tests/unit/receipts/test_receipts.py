@@ -34,7 +34,7 @@ def documents(root: Path) -> dict[str, float]:
 
 
 def test_receipts_once_per_version_and_notice_with_revision_and_missing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MSDW_PSEUDONYM_KEY", "receipts-test-key-0123456789abcdef")
     inbox = tmp_path / "inbox"
@@ -102,6 +102,15 @@ def test_receipts_once_per_version_and_notice_with_revision_and_missing(
     after = documents(root)
     assert {k: v for k, v in after.items() if k in before} == before  # the notice and v1 stay as they were
     assert write_receipts(warehouse, now=NOW, send=False).written.documents == []
+
+    from msdw.cli import main
+
+    assert main(["status", "--warehouse", str(warehouse.root), "--submitter", "E23000002"]) == 0
+    shown = capsys.readouterr().out
+    assert "2018-02 police        victims    LATE" in shown and "notice: MISSING, was due by 2018-03-15" in shown
+    assert "v1   LATE" in shown and "v1   ACCEPTED" in shown and "v1__duplicate" not in shown
+    assert main(["status", "--warehouse", str(warehouse.root), "--submitter", "E99"]) == 2
+    assert "known submitters are" in capsys.readouterr().out
 
 
 def test_problems_name_row_and_column_and_withhold_personal_values() -> None:
