@@ -1,5 +1,5 @@
 """Anomaly flags: each rule on hand-made histories, then precision and recall on the generator's injected breaks and
-quiet on a clean generated year. (About 15 s: two generated inboxes at scale 0.5, rows counted from the files.)"""
+quiet on a clean generated year. (About 5 s: two generated inboxes at scale 0.5, rows counted from the files.)"""
 
 from __future__ import annotations
 
