@@ -18,7 +18,8 @@ from typing import Any
 from msdw.alerts import Alert
 from msdw.warehouse import Warehouse
 
-KINDS = ("GATE_FAILED", "STALE_MARTS", "NO_DATA", "MISSING", "RELEASE_DUE", "LATE", "QUARANTINED", "ANOMALY")  # most urgent first
+# most urgent first
+KINDS = ("GATE_FAILED", "STALE_MARTS", "NO_DATA", "MISSING", "RELEASE_DUE", "LATE", "QUARANTINED", "ANOMALY")
 DEADLINE_DAY = 15
 
 
