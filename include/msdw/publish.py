@@ -339,6 +339,7 @@ def publish(
             failpoint("gate")
             rows, hashes = table_summary(aside)
             open_data = build_open_data(aside)
+            warehouse.protect_marts(aside)
             replace_durably(aside, warehouse.marts)
             failpoint("publish")
         except Exception as exc:
