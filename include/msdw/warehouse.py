@@ -116,7 +116,7 @@ class Warehouse:
         if group is not None:
             os.chown(self.root, -1, group)
         self.root.chmod(0o700 if group is None else 0o710)
-        for zone in (self.archive, self.raw, self.tmp):
+        for zone in (self.archive, self.raw, self.tmp, *(self.root / name for name in CREATED_PRIVATE)):
             zone.mkdir(mode=0o700, exist_ok=True)
         for name in PRIVATE_ZONES:
             path = self.root / name
@@ -144,6 +144,8 @@ ANALYST_GROUP_ENV = "MSDW_ANALYST_GROUP"
 # validation results and Data Docs show failing values, Airflow's logs and spill files hold rows.
 PRIVATE_ZONES = ("archive", "raw", "linkage", "tmp", "gx", "data_docs", "airflow", "build.duckdb.tmp")
 PRIVATE_FILES = ("ledger", "build", "pseudonym", "archive")
+# Zones made here, empty, so that they are owner-only from the start (the others are made by the tools that fill them).
+CREATED_PRIVATE = ("linkage", "gx", "data_docs", "airflow")
 
 
 def analyst_group() -> int | None:
