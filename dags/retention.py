@@ -2,18 +2,22 @@
 
 The policy and the work live in ``msdw.retention`` (the same as ``msdw retention``): expired archived files are
 crypto-shredded, their versions' raw files removed, and each deletion recorded in the ledger's ``deletions`` table.
-Their rows leave the marts at the next build. The task holds the warehouse pool's one slot, as every writer does.
+When anything was destroyed, the raw zone's Assets are announced, so build_warehouse runs and the rows leave the marts.
+The task holds the warehouse pool's one slot, as every writer does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import Asset, Param, dag, get_current_context, task
 
 from msdw.alerts import dag_failure_callback
 from msdw.orchestrate import WAREHOUSE_POOL
+from msdw.sources import SOURCES
 from msdw.warehouse import DEFAULT_WAREHOUSE, configured
+
+RAW_ASSETS = [Asset(f"msdw://raw/{source.name}") for source in SOURCES]  # those of the ingest DAGs
 
 
 @dag(
@@ -41,7 +45,16 @@ def retention() -> None:
         done = apply_retention(warehouse, Policy.load())
         return {"destroyed_files": len({e.sha256 for e in done}), "entries": [f"{e.rule}: {e.label}" for e in done]}
 
-    apply()
+    @task(outlets=RAW_ASSETS, multiple_outputs=False)
+    def announce(result: dict) -> dict:
+        """The raw zone changed: its Assets schedule build_warehouse, which takes the rows out of the marts."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        if not result["destroyed_files"]:
+            raise AirflowSkipException("nothing was destroyed")
+        return {"destroyed_files": result["destroyed_files"]}
+
+    announce(apply())
 
 
 retention()

@@ -11,14 +11,16 @@ period to each rule:
 An archived file is destroyed only when every use of it (the versions and rejected files with its SHA-256) has
 expired; a version still waiting to be processed never expires. Destroying crypto-shreds the file
 (:meth:`msdw.archive.Archive.destroy`), removes its versions' raw files, and records each version or rejected file in
-the ledger's ``deletions`` table first (so that a crash leaves a record, and running again finishes the work). The
-marts lose the rows at the next build.
+the ledger's ``deletions`` table first (so that a crash leaves a record, and running again finishes the work). It then
+removes ``build.duckdb``, which holds copies of the rows; the next build makes it again from the raw zone, and the
+marts lose the rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,4 +157,14 @@ def apply_retention(
                 path.unlink()
     for sha in sorted({e.sha256 for e in found}):
         archive.destroy(sha)
+    _drop_build_database(warehouse)
     return found
+
+
+def _drop_build_database(warehouse: Warehouse) -> None:
+    """Remove ``build.duckdb``: it holds copies of the destroyed rows (staging and intermediate models), and its
+    incremental models would keep the rows of a month left with none. The next build makes it again from the raw
+    zone (a full build)."""
+    for path in (warehouse.build_db, warehouse.build_db.with_name(warehouse.build_db.name + ".wal")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(warehouse.build_db.with_name(warehouse.build_db.name + ".tmp"), ignore_errors=True)
