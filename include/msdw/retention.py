@@ -91,6 +91,7 @@ class Expired:
 
 def expired(warehouse: Warehouse, policy: Policy, as_of: dt.date | None = None) -> list[Expired]:
     """Every use of an archived file that is past its period, for files of which every use is."""
+    archive = Archive.open(warehouse, create=False)  # a wrong or missing key stops here, before anything is read
     today = as_of or dt.datetime.now(dt.UTC).date()
     cut = {
         "superseded": _months_before(today, policy.superseded_months),
@@ -125,7 +126,6 @@ def expired(warehouse: Warehouse, policy: Policy, as_of: dt.date | None = None) 
         elif status == "REJECTED" and received.date() < cut["rejected"]:
             rule = "rejected"
         found.setdefault(sha, []).append(Expired(sha, rule, key, version, received) if rule else None)
-    archive = Archive.open(warehouse, create=False)
     return [
         e
         for sha, entries in found.items()

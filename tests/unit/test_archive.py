@@ -90,6 +90,9 @@ def test_a_wrong_or_missing_key_is_a_setup_error_and_changes_nothing(
         land(Inbox(inbox), warehouse, "cps", "r2")
     code = main(["run", "--inbox", str(inbox), "--warehouse", str(warehouse.root)])
     assert code == 2 and "not the key the archive" in capsys.readouterr().err
+    for command in (["retention", "--dry-run"], ["retention"], ["rebuild"]):
+        assert main([*command, "--warehouse", str(warehouse.root)]) == 2, command
+        assert "not the key the archive" in capsys.readouterr().err
     monkeypatch.delenv(KEY_ENV)
 
     key = warehouse.archive_key_file.read_bytes()
