@@ -142,7 +142,7 @@ class Warehouse:
 ANALYST_GROUP_ENV = "MSDW_ANALYST_GROUP"
 # Folders and top-level files (by the name before the first dot) holding victim-level data, or what could reveal it:
 # validation results and Data Docs show failing values, Airflow's logs and spill files hold rows.
-PRIVATE_ZONES = ("archive", "raw", "linkage", "tmp", "gx", "data_docs", "airflow", "build.duckdb.tmp")
+PRIVATE_ZONES = ("archive", "raw", "linkage", "tmp", "gx", "data_docs", "airflow", "build.duckdb.tmp", "receipts")
 PRIVATE_FILES = ("ledger", "build", "pseudonym", "archive")
 # Zones made here, empty, so that they are owner-only from the start (the others are made by the tools that fill them).
 CREATED_PRIVATE = ("linkage", "gx", "data_docs", "airflow")
