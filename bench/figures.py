@@ -33,6 +33,7 @@ TARGETS: dict[str, Target] = {
         Target("backfill_s", 1800.0, unit=" s"),
         Target("backfill_peak_rss_gb", 8.0, unit=" GB"),
         Target("gate_share", 0.15),
+        Target("archive_encryption_overhead", 0.10),
         Target("orchestration_share", 0.25),
         Target("bi_query_p95_ms", 100.0, unit=" ms"),
         Target("linkage_s", None, unit=" s"),

@@ -31,6 +31,11 @@ TASK_CODE: dict[str, tuple[str, str]] = {
     # dbt's imports, done once before the build DAG instead of inside its first task: dbt's start-up, not Airflow's
     "dbt_import": ("msdw.orchestrate", "_preload_dbt"),
 }
+# Encrypting and decrypting the archive (inside ``land`` and ``ingest_source``): archive_encryption_overhead.
+ARCHIVE_CRYPTO: dict[str, tuple[str, str]] = {
+    "archive_seal": ("msdw.archive", "Archive.seal"),
+    "archive_unseal": ("msdw.archive", "Archive.unseal"),
+}
 GATES: dict[str, tuple[str, str]] = {
     "gate_returns": ("msdw.validate", "validate_table"),
     "gate_marts": ("msdw.gate", "check_marts"),

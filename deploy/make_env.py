@@ -17,6 +17,7 @@ from pathlib import Path
 
 SECRETS = {
     "MSDW_PSEUDONYM_KEY": lambda: secrets.token_urlsafe(48),
+    "MSDW_ARCHIVE_KEY": lambda: secrets.token_hex(32),
     "AIRFLOW_FERNET_KEY": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode("ascii"),
     "AIRFLOW_JWT_SECRET": lambda: secrets.token_urlsafe(48),
     "AIRFLOW_API_SECRET_KEY": lambda: secrets.token_urlsafe(32),
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.chmod(args.output, 0o600)
-    print(f"wrote {args.output} with fresh secrets; back up MSDW_PSEUDONYM_KEY")
+    print(f"wrote {args.output} with fresh secrets; back up MSDW_PSEUDONYM_KEY and MSDW_ARCHIVE_KEY")
     return 0
 
 

@@ -2,6 +2,9 @@
 # airflow-init: folders and their owner, the admin password, the metadata database, and the warehouse pool.
 set -euo pipefail
 
+# No service starts with the placeholder secrets of .env.example or secrets too short: every other one waits on this.
+python /opt/msdw/deploy/check_secrets.py
+
 uid="${AIRFLOW_UID:-50000}"
 mkdir -p /opt/airflow/logs /opt/airflow/config /opt/msdw-data/inbox /opt/msdw-data/warehouse
 
@@ -18,7 +21,8 @@ path.chmod(0o600)
 PY
 
 chown -R "${uid}:0" /opt/airflow/logs /opt/airflow/config /opt/msdw-data
-chmod 0755 /opt/msdw-data/warehouse  # Superset reads marts.duckdb; archive/ stays owner-only
+# Owner-only, but group 0 (MSDW_ANALYST_GROUP, which Superset's container joins) may enter and read marts.duckdb.
+chmod 0710 /opt/msdw-data/warehouse
 
 # The dbt manifest the DAG files read, parsed once here: the DAG processor never runs dbt.
 python -m msdw.transform manifest

@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     add_release_arguments(
         sub.add_parser("release", help="make an official-statistics release from the published marts, list or verify")
     )
+    _add_archive_commands(sub)
     return parser
 
 
@@ -105,6 +106,7 @@ def _run(args: argparse.Namespace) -> int:
     from msdw.status import run_summary
 
     inbox = _inbox_arg(args.inbox)
+    _check_archive_key(Warehouse.at(args.warehouse))
     warehouse = Warehouse.at(args.warehouse).ensure()
     started = time.monotonic()
     print(f"msdw run: inbox {inbox}, warehouse {warehouse.root}")
@@ -220,6 +222,106 @@ def _status(args: argparse.Namespace) -> int:
         print(f"Last publish: {info.get('published_at')} -> {warehouse.marts}")
     else:
         print("Last publish: none yet")
+    return 0
+
+
+# --- the archive: encryption, rebuild, retention ---
+
+
+def _add_archive_commands(sub: argparse._SubParsersAction) -> None:
+    rebuild = sub.add_parser("rebuild", help="rebuild the whole warehouse from its archive (or under a new key)")
+    rebuild.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
+    rebuild.add_argument("--into", default=None, help="build into this new folder and leave the warehouse as it is")
+    rebuild.add_argument(
+        "--new-pseudonym-key", action="store_true", help="rotate the pseudonym key: a new key for the rebuilt warehouse"
+    )
+    rebuild.set_defaults(func=_rebuild)
+
+    encrypt = sub.add_parser("archive-encrypt", help="encrypt a plaintext archive in place, file by file")
+    encrypt.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
+    encrypt.set_defaults(func=_archive_encrypt)
+
+    retention = sub.add_parser("retention", help="destroy archived files whose retention period is over")
+    retention.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
+    retention.add_argument("--dry-run", action="store_true", help="list what would be destroyed, change nothing")
+    retention.add_argument("--policy", default=None, help="retention policy file (default: retention.yml)")
+    retention.add_argument("--as-of", default=None, help="judge ages as of this day, YYYY-MM-DD (default: today)")
+    retention.set_defaults(func=_retention)
+
+
+def _check_archive_key(warehouse: Warehouse) -> None:
+    """A wrong or missing archive key is a set-up error before anything runs."""
+    if warehouse.archive.is_dir():
+        from msdw.archive import Archive
+
+        Archive.open(warehouse)
+
+
+def _existing(path: str) -> Warehouse:
+    warehouse = Warehouse.at(path)
+    if not warehouse.archive.is_dir():
+        raise MsdwError(f"no archive at {warehouse.archive}: give the warehouse folder with --warehouse")
+    return warehouse
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from msdw.rebuild import CheckFailed, rebuild
+
+    warehouse = _existing(args.warehouse)
+    started = time.monotonic()
+    try:
+        done = rebuild(warehouse, Path(args.into) if args.into else None, args.new_pseudonym_key)
+    except CheckFailed as exc:
+        print(f"msdw rebuild: not switched: {exc}", file=sys.stderr)
+        return EXIT_BLOCKED
+    print(f"Rebuilt {done.warehouse} from {done.arrivals} archived arrivals in {done.rounds} rounds.")
+    if args.new_pseudonym_key:
+        print(
+            "  The rebuilt warehouse has a new pseudonym key: back it up; if the service takes its key from "
+            "MSDW_PSEUDONYM_KEY, set it to the new key now."
+        )
+    if done.previous:
+        print(f"  The old warehouse is {done.previous}: destroy it after the period agreed with the data owners.")
+    print(f"Finished in {time.monotonic() - started:.0f} s.")
+    return EXIT_PUBLISHED
+
+
+def _archive_encrypt(args: argparse.Namespace) -> int:
+    from msdw.archive import Archive
+
+    warehouse = _existing(args.warehouse)
+    archive = Archive.open(warehouse)
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 500 == 0:
+            print(f"  {done}/{total} files checked", flush=True)
+
+    sealed = archive.encrypt_in_place(progress)
+    print(
+        f"Encrypted {sealed} archived files in place; the archive key is in "
+        f"{'MSDW_ARCHIVE_KEY' if os.environ.get('MSDW_ARCHIVE_KEY') else warehouse.archive_key_file}: back it up."
+    )
+    return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from msdw.retention import Policy, apply_retention
+
+    warehouse = _existing(args.warehouse)
+    policy = Policy.load(Path(args.policy) if args.policy else None)
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    expired = apply_retention(warehouse, policy, as_of=as_of, dry_run=args.dry_run)
+    verb = "would destroy" if args.dry_run else "destroyed"
+    print(
+        f"Retention ({policy.source}): {verb} {len({e.sha256 for e in expired})} archived files, "
+        f"{len(expired)} entries."
+    )
+    for e in expired:
+        print(f"  {e.rule:<11} {e.label}")
+    if expired and not args.dry_run:
+        print("  Their rows leave the marts at the next `msdw run`; each deletion is in the ledger (deletions).")
     return 0
 
 

@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from msdw import raw
+from msdw.archive import Archive
 from msdw.failpoints import failpoint
 from msdw.files import replace_atomically
-from msdw.landing import archived
 from msdw.ledger import Ledger, Outcome, Version
 from msdw.parse import ParsedReturn, Parser
 from msdw.pseudonymise import load_key
@@ -104,11 +104,12 @@ def ingest_source(
 def _batches(warehouse: Warehouse, pending: list[Version]) -> Iterator[tuple[list[Version], list[bytes]]]:
     """The pending versions in order, with their archived content, in batches of at most :data:`BATCH` versions and
     :data:`BATCH_BYTES` of content (one version at least)."""
+    archive = Archive.open(warehouse, create=False)
     versions: list[Version] = []
     contents: list[bytes] = []
     size = 0
     for version in pending:
-        content = archived(warehouse, version.sha256)
+        content = archive.read(version.sha256)
         weight = content_size(content)
         if versions and (len(versions) == BATCH or size + weight > BATCH_BYTES):
             yield versions, contents

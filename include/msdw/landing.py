@@ -2,15 +2,14 @@
 
 The inbox is a local folder or any fsspec URL. A file is read once: a path seen again with the same size and
 modification time is skipped. Every file read is archived before anything else happens to it, so the inbox is never
-the only copy. The archive is content-addressed (``archive/<sha[:2]>/<sha>``) with a JSON sidecar listing every path
-and received time the content arrived under; it is owner-only and files in it are read-only.
+the only copy. The archive is content-addressed (``archive/<sha[:2]>/<sha>``, the SHA-256 of the plaintext) with a
+JSON sidecar listing every path and received time the content arrived under; it is owner-only, files in it are
+read-only and encrypted (``msdw.archive``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import stat
@@ -21,8 +20,8 @@ from pathlib import Path
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from msdw.archive import Archive
 from msdw.failpoints import failpoint
-from msdw.files import write_bytes_atomically
 from msdw.ledger import Arrival, Ledger
 from msdw.returns import ReturnRejected, identify
 from msdw.warehouse import Warehouse
@@ -95,24 +94,13 @@ def _as_utc(value: object) -> dt.datetime:
 
 
 def archive_file(warehouse: Warehouse, content: bytes, relpath: str, received_at: dt.datetime) -> str:
-    """Store ``content`` under its SHA-256 (once) and record where and when it arrived; returns the hash."""
-    sha = hashlib.sha256(content).hexdigest()
-    folder = warehouse.archive / sha[:2]
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = folder / sha
-    if not target.exists():
-        write_bytes_atomically(target, content, mode=0o400)
-    sidecar = folder / f"{sha}.json"
-    arrivals = json.loads(sidecar.read_text()) if sidecar.exists() else []
-    entry = {"path": relpath, "received_at": received_at.isoformat() + "Z", "size": len(content)}
-    if entry not in arrivals:
-        arrivals.append(entry)
-        write_bytes_atomically(sidecar, json.dumps(arrivals, indent=1).encode(), mode=0o600)
-    return sha
+    """Store ``content`` sealed under its SHA-256 (once) and record where and when it arrived; returns the hash."""
+    return Archive.open(warehouse).store(content, relpath, received_at)
 
 
 def archived(warehouse: Warehouse, sha256: str) -> bytes:
-    return (warehouse.archive / sha256[:2] / sha256).read_bytes()
+    """The plaintext of an archived file, decrypted in memory."""
+    return Archive.open(warehouse, create=False).read(sha256)
 
 
 def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_strays: bool = False) -> Landed:
@@ -122,6 +110,7 @@ def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_st
     """
     from msdw.sources import SOURCES
 
+    archive = Archive.open(warehouse)  # a wrong or missing key stops here, before anything is written
     ledger = Ledger(warehouse.ledger_db)
     known = ledger.known_sightings()
     sightings = list(inbox.scan(source))
@@ -131,7 +120,7 @@ def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_st
     fresh = [s for s in sightings if (s.relpath, s.size, s.mtime) not in known]
     fresh.sort(key=lambda s: (s.mtime, s.relpath))
     failpoint("discovery")
-    arrivals = [_archive(inbox, warehouse, sighting) for sighting in fresh]
+    arrivals = [_archive(inbox, archive, sighting) for sighting in fresh]
     failpoint("archive")
     with ledger.connect() as con:
         con.begin()
@@ -153,12 +142,12 @@ def land(inbox: Inbox, warehouse: Warehouse, source: str, run_id: str, reject_st
     return Landed(new_versions, duplicates, rejected)
 
 
-def _archive(inbox: Inbox, warehouse: Warehouse, s: Sighting) -> Arrival:
+def _archive(inbox: Inbox, archive: Archive, s: Sighting) -> Arrival:
     """Archive one file and identify its return; a file that is not a regular file is not read."""
     if not s.regular:
         reason = "not a regular file (a symlink or special file): send the file itself"
         return Arrival(s.relpath, s.size, s.mtime, None, None, reason)
-    sha = archive_file(warehouse, inbox.read(s.relpath), s.relpath, s.mtime)
+    sha = archive.store(inbox.read(s.relpath), s.relpath, s.mtime)
     try:
         identified = identify(s.relpath)
     except ReturnRejected as exc:

@@ -9,6 +9,8 @@ Tables:
   return), or REJECTED (no return identity).
 - ``versions``: one row per return version: its identity, SHA-256, received time, and status PENDING (archived, not
   yet processed), ACCEPTED or QUARANTINED with its rows, warnings and errors.
+- ``deletions``: one row per version or rejected file whose archived file retention destroyed (``msdw.retention``):
+  its SHA-256, the rule, the return and version, when it was received and when it was destroyed. No personal data.
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ create table if not exists versions (
     primary key (return_key, version),
     unique (return_key, sha256)
 );
+create table if not exists deletions (
+    sha256 varchar not null,
+    rule varchar not null,
+    return_key varchar,
+    version integer,
+    received_at timestamp not null,
+    policy varchar not null,
+    deleted_at timestamp not null
+);
 """
 
 
@@ -84,6 +95,18 @@ class Version:
     original_path: str
     received_at: dt.datetime
     status: str
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """An archived file destroyed by retention, for one of its uses (a version, or a rejected file)."""
+
+    sha256: str
+    rule: str
+    return_key: str | None
+    version: int | None
+    received_at: dt.datetime
+    policy: str
 
 
 @dataclass(frozen=True)
@@ -153,6 +176,8 @@ class Ledger:
         self.path = path
         with self.connect() as con:
             con.execute(SCHEMA)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # owner-only: it names every file received
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -250,6 +275,28 @@ class Ledger:
             " processed_at = ? from batch b where versions.return_key = b.return_key and versions.version = b.version",
             [now],
         )
+
+    def record_deletions(self, con: duckdb.DuckDBPyConnection, deletions: list[Deletion]) -> None:
+        """Record archived files destroyed by retention, once each (a run finishing an interrupted one adds none);
+        the caller holds the transaction."""
+        now = _now()
+        for d in deletions:
+            con.execute(
+                "insert into deletions select ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from deletions"
+                " where sha256 = ? and return_key is not distinct from ? and version is not distinct from ?)",
+                [
+                    d.sha256,
+                    d.rule,
+                    d.return_key,
+                    d.version,
+                    d.received_at,
+                    d.policy,
+                    now,
+                    d.sha256,
+                    d.return_key,
+                    d.version,
+                ],
+            )
 
     def export_versions(self, target: Path) -> None:
         """Write every processed version to Parquet (``msdw.raw.LEDGER_VERSION_COLUMNS``) for dbt, atomically."""

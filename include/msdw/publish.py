@@ -361,6 +361,7 @@ def publish(
             rows, hashes = table_summary(aside)
             months = month_profile(aside, PUBLISHED_TABLES)
             open_data = build_open_data(aside)
+            warehouse.protect_marts(aside)
             replace_durably(aside, warehouse.marts)
             failpoint("publish")
         except Exception as exc:

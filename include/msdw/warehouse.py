@@ -84,6 +84,11 @@ class Warehouse:
         return self.root / "pseudonym.key"
 
     @property
+    def archive_key_file(self) -> Path:
+        """The local archive master key (mode 0600), apart from the pseudonym key; ``MSDW_ARCHIVE_KEY`` overrides it."""
+        return self.root / "archive.key"
+
+    @property
     def airflow_home(self) -> Path:
         return self.root / "airflow"
 
@@ -102,12 +107,62 @@ class Warehouse:
         return self.tmp / "cache"
 
     def ensure(self) -> Warehouse:
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.archive.mkdir(mode=0o700, exist_ok=True)
-        self.archive.chmod(0o700)
-        self.raw.mkdir(exist_ok=True)
-        self.tmp.mkdir(exist_ok=True)
+        """Create the warehouse folder and its zones, owner-only: every zone that holds victim-level data is a 0700
+        folder and every such file at the top 0600. With ``MSDW_ANALYST_GROUP`` set, that group may enter the
+        warehouse folder (0710, not list it) and read ``marts.duckdb`` (0640); ``open_data/``, ``report/`` and
+        ``dbt_docs/`` keep their ordinary modes, readable by whoever may enter the folder."""
+        group = analyst_group()
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if group is not None:
+            os.chown(self.root, -1, group)
+        self.root.chmod(0o700 if group is None else 0o710)
+        for zone in (self.archive, self.raw, self.tmp, *(self.root / name for name in CREATED_PRIVATE)):
+            zone.mkdir(mode=0o700, exist_ok=True)
+        for name in PRIVATE_ZONES:
+            path = self.root / name
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o700)
+        for path in self.root.iterdir():
+            if path.is_file() and not path.is_symlink() and path.name.split(".", 1)[0] in PRIVATE_FILES:
+                path.chmod(0o600)
+        if self.marts.is_file():
+            self.protect_marts(self.marts)
         return self
+
+    def protect_marts(self, path: Path) -> None:
+        """Owner-only (0600), or 0640 for the ``MSDW_ANALYST_GROUP`` group: the published database."""
+        group = analyst_group()
+        if group is None:
+            path.chmod(0o600)
+        else:
+            os.chown(path, -1, group)
+            path.chmod(0o640)
+
+
+ANALYST_GROUP_ENV = "MSDW_ANALYST_GROUP"
+# Folders and top-level files (by the name before the first dot) holding victim-level data, or what could reveal it:
+# validation results and Data Docs show failing values, Airflow's logs and spill files hold rows.
+PRIVATE_ZONES = ("archive", "raw", "linkage", "tmp", "gx", "data_docs", "airflow", "build.duckdb.tmp", "receipts")
+PRIVATE_FILES = ("ledger", "build", "pseudonym", "archive")
+# Zones made here, empty, so that they are owner-only from the start (the others are made by the tools that fill them).
+CREATED_PRIVATE = ("linkage", "gx", "data_docs", "airflow")
+
+
+def analyst_group() -> int | None:
+    """The group id of ``MSDW_ANALYST_GROUP`` (a group name or id), allowed to read ``marts.duckdb``; else None."""
+    name = os.environ.get(ANALYST_GROUP_ENV, "").strip()
+    if not name:
+        return None
+    if name.isdigit():
+        return int(name)
+    import grp
+
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        from msdw.returns import MsdwError
+
+        raise MsdwError(f"{ANALYST_GROUP_ENV}={name}: no such group; create it or unset {ANALYST_GROUP_ENV}") from None
 
 
 def memory_limit() -> str:
