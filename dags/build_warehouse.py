@@ -30,6 +30,7 @@ from typing import Any
 
 from msdw.alerts import dag_failure_callback
 from msdw.orchestrate import WAREHOUSE_POOL
+from msdw.sources import SOURCES
 from msdw.transform import PREPARED_SELECTION, PROJECT_DIR, cosmos_env, dbt_executable, ensure_manifest
 
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
@@ -40,8 +41,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 log = logging.getLogger(__name__)
-SOURCES = ("police", "glaa", "border_force", "cps")
-RAW_ASSETS = [Asset(f"msdw://raw/{source}") for source in SOURCES]
+RAW_ASSETS = [Asset(source.asset_uri) for source in SOURCES]
 ENV_KEYS = tuple(cosmos_env("/").keys())
 INVOCATION = {"subprocess": InvocationMode.SUBPROCESS, "dbt_runner": InvocationMode.DBT_RUNNER}
 EXECUTION = {"watcher": ExecutionMode.WATCHER, "local": ExecutionMode.LOCAL}

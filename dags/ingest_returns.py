@@ -14,11 +14,12 @@ from airflow.sdk import Asset, Param, dag, get_current_context, task
 from msdw.alerts import dag_failure_callback
 from msdw.orchestrate import WAREHOUSE_POOL
 from msdw.sources import SOURCES, Source
+from msdw.sources import source as described
 from msdw.warehouse import DEFAULT_INBOX, DEFAULT_WAREHOUSE, configured
 
 
 def raw_asset(source: str) -> Asset:
-    return Asset(f"msdw://raw/{source}")
+    return Asset(described(source).asset_uri)
 
 
 def make_ingest_dag(source: Source):

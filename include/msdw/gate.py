@@ -21,7 +21,7 @@ import pandas as pd
 
 from msdw.gx_context import RunIdentifier, gx, gxe, run_on_frame, warehouse_context
 from msdw.raw import table_glob
-from msdw.sources import SOURCES, codes
+from msdw.sources import SOURCES, codes, victim_agencies, victim_tables
 from msdw.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ RECONCILIATION_FORMAT: dict[str, Any] = {
 }
 AGE_GROUPS = ("CHILD", "ADULT", "UNKNOWN")
 RETURN_STATUSES = ("ACCEPTED", "LATE", "QUARANTINED", "MISSING")
-VICTIM_AGENCIES = ("POLICE", "GLAA", "BORDER_FORCE")
+VICTIM_AGENCIES = victim_agencies()
 ALL_AGENCIES = "ALL"  # mart_persons_identified's row for the agencies together
 CPS_AREA_RANGE = (1, 14)
 
@@ -378,11 +378,7 @@ def reconciliations() -> tuple[Reconciliation, ...]:
             (outcomes, "fct_prosecutions", "fct_operations"),
         )
     )
-    for agency, raw in (
-        ("POLICE", "police_victims"),
-        ("GLAA", "glaa_workers"),
-        ("BORDER_FORCE", "border_force_referrals"),
-    ):
+    for agency, raw in ((s.agency_code, t.name) for s, t in victim_tables()):
         checks.append(
             Reconciliation(
                 f"{ids}[{agency}] = raw.{raw}",

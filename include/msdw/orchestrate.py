@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from msdw.returns import MsdwError
+from msdw.sources import SOURCES
 from msdw.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags"
-INGEST_DAGS = ("ingest_police", "ingest_glaa", "ingest_border_force", "ingest_cps")
+INGEST_DAGS = tuple(s.ingest_dag for s in SOURCES)
 BUILD_DAG = "build_warehouse"
 WAREHOUSE_POOL = "msdw_warehouse"  # one slot: only one task writes the warehouse at a time (a scheduler honours it)
 

@@ -174,6 +174,12 @@ def force_codes() -> frozenset[str]:
     return frozenset(_forces(seeds_dir()))
 
 
+def codes(seed: str) -> frozenset[str]:
+    """The codes of a reference seed: the values of its first column (``forces``: every force code)."""
+    table = _read_seed(seed, seeds_dir())
+    return frozenset(row[table.columns[0]] for row in table.rows if row[table.columns[0]])
+
+
 @cache
 def _forces(directory: Path) -> Mapping[str, Force]:
     seed = "forces"

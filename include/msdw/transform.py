@@ -359,6 +359,7 @@ def source_definition(source: Source) -> dict:
                         "agency_code": source.agency_code,
                         "return_part": file_kind.part,
                         "submitter": file_kind.submitter,
+                        "due_day": source.due_day,
                     }
                 },
                 "columns": columns,
