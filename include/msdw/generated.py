@@ -1,8 +1,9 @@
 """Every artefact generated from the source and mart descriptions, and the one command that rewrites them all.
 
-``msdw dev regenerate`` (or ``make generate``) writes the dbt sources YAML, the dbt model of the union of victim
-identifications, the Great Expectations suites of the returns and the marts, and the data dictionary. The tests check
-that every committed artefact equals what this module generates (``tests/unit/test_generated.py``).
+``make generate`` (``python -m msdw.generated``) writes the dbt sources YAML, the dbt model of the union of victim
+identifications, the agencies' specification ``docs/returns.md``, the Great Expectations suites of the returns and
+the marts, and the data dictionary. Tests check that every committed artefact equals what is generated
+(``tests/unit/test_generated.py`` and the suites' and dictionary's own tests).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from msdw.sources import SOURCES, Source, Table
+from msdw.sources.document import RETURNS_DOC, render_returns_doc
 from msdw.sources.spec import Identifications
 from msdw.transform import PROJECT_DIR
 
 REPO = PROJECT_DIR.parent
 GENERATED_SQL_HEADER = (
-    "-- Generated from msdw.sources by `msdw dev regenerate`: change the source descriptions, then regenerate.\n"
+    "-- Generated from msdw.sources by `make generate`: change the source descriptions, then regenerate.\n"
 )
 IDENTIFICATIONS_MODEL = PROJECT_DIR / "models" / "intermediate" / "int_victim_identifications_unioned.sql"
 PSEUDONYM_COLUMNS = (
@@ -197,6 +199,7 @@ def _text_files() -> dict[Path, str]:
 
     files = dict(sources_files())
     files[IDENTIFICATIONS_MODEL] = identifications_model_sql()
+    files[RETURNS_DOC] = render_returns_doc()
     return files
 
 
@@ -224,3 +227,13 @@ def regenerate(report: Callable[[str], None] = print) -> list[Path]:
     for path in written:
         report(f"{path.relative_to(REPO)}")
     return written
+
+
+def main() -> int:
+    written = regenerate()
+    print(f"regenerated {len(written)} files from the descriptions")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,7 +6,7 @@
     )
 }}
 
--- Generated from msdw.sources by `msdw dev regenerate`: change the source descriptions, then regenerate.
+-- Generated from msdw.sources by `make generate`: change the source descriptions, then regenerate.
 
 with
 
