@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from msdw.errors import SetupError
 from msdw.gx_context import RunIdentifier, gx, gxe, run_on_frame, warehouse_context
 from msdw.raw import table_glob
 from msdw.sources import SOURCES, codes, victim_agencies, victim_tables
@@ -46,7 +47,7 @@ ALL_AGENCIES = "ALL"  # mart_persons_identified's row for the agencies together
 CPS_AREA_RANGE = (1, 14)
 
 
-class GateError(RuntimeError):
+class GateError(SetupError, RuntimeError):
     """The mart gate could not run at all (no database, unreadable raw zone)."""
 
 

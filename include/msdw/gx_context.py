@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from msdw.errors import SetupError
 from msdw.files import write_text_atomically
 from msdw.warehouse import Warehouse
 
@@ -72,7 +73,7 @@ DOCS_RESULTS = 300  # the latest validation results rendered in Data Docs
 RENDERED = ".rendered.json"  # in the Data Docs folder: the results and suites it holds
 
 
-class GxSetupError(RuntimeError):
+class GxSetupError(SetupError, RuntimeError):
     """Great Expectations could not be set up for a validation or for Data Docs."""
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from msdw.errors import MsdwError
 from msdw.files import write_text_atomically
 
 SUPPRESSED = "[c]"
@@ -51,7 +52,7 @@ _TOLERANCE = 1e-9
 _CANDIDATES_TRIED = 200
 
 
-class DisclosureError(Exception):
+class DisclosureError(MsdwError):
     """The disclosure rules could not be met for a table; nothing was published."""
 
 

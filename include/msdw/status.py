@@ -56,6 +56,7 @@ from expected e left join per_return r
 order by e.month, e.source, e.submitter_code, e.part
 """
 
+
 @dataclass
 class RunSummary:
     accepted: int = 0

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from msdw.errors import MsdwError
 from msdw.files import write_text_atomically
 from msdw.raw import LEDGER_VERSION_COLUMNS, METADATA_COLUMNS, PERSON_COLUMNS, table_columns
 from msdw.sources import SOURCES, Source
@@ -55,7 +56,7 @@ _TRACKING_OFF = {
 }
 
 
-class DbtFailed(RuntimeError):
+class DbtFailed(MsdwError, RuntimeError):
     """A dbt command failed; ``nodes`` names the models, tests or seeds that failed, when dbt got that far."""
 
     def __init__(self, command: Sequence[str], nodes: Sequence[str], detail: str) -> None:
