@@ -1,7 +1,8 @@
 {% test described_source(model, column_name, field='source') %}
     {#-
-        Every value of the column is a `field` (source or part) of a kind of return that the descriptions of
-        msdw.sources name (macro return_kinds), so that no list of sources is copied here.
+        Every value of the column is a `field` (source, part or agency_code) of a kind of return that the
+        descriptions of msdw.sources name (macro return_kinds), so that no list of sources or agencies is copied
+        here. It reads no seed, so it runs with the tests of the marts.
     -#}
     with
 
