@@ -9,6 +9,7 @@ WAREHOUSE ?= data/warehouse
 DEMO_START ?= 2019-01
 DEMO_END ?= 2019-06
 DEMO_SCALE ?= 0.05
+DOCS_ASSETS := deploy/data_docs
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
@@ -16,18 +17,26 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: run test lint bench clean setup generate
+.PHONY: run test lint bench clean setup manifest generate
 
 setup: $(VENV)/.installed
 
 # Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (as on CI), Python would otherwise compile every
 # module it imports in every process, about 11 s for each `msdw run`.
-$(VENV)/.installed: requirements.lock pyproject.toml Makefile
+# The scripts and styles of the Data Docs pages are the npm packages pinned in $(DOCS_ASSETS)/package-lock.json,
+# copied into each warehouse's data_docs/ so that it works without a network (msdw.data_docs).
+$(VENV)/.installed: requirements.lock pyproject.toml Makefile $(DOCS_ASSETS)/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	npm ci --prefix $(DOCS_ASSETS) --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m msdw.transform manifest >/dev/null
 	touch $@
+
+# The dbt manifest the DAG files read (dbt_project/target/manifest.json): parsed again only when the project changed.
+manifest: $(VENV)/.installed
+	$(BIN)/python -m msdw.transform manifest >/dev/null
 
 $(INBOX): | $(VENV)/.installed
 	$(BIN)/msdw generate --inbox $(INBOX) --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --seed 1
@@ -44,14 +53,14 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check include dags tests bench
 	$(BIN)/ruff format --check include dags tests bench
 
-test: $(VENV)/.installed
+test: manifest
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf data $(VENV)
+	rm -rf data $(VENV) $(DOCS_ASSETS)/node_modules
 
 # Further targets (local Airflow UI, ...)
 -include make/*.mk

@@ -18,8 +18,12 @@ database open in the worker afterwards, so the publish task releases it
 (``msdw.transform.release_dbt_connections``) before it reads the build database. ``MSDW_DBT_INVOCATION=subprocess``
 runs each task as a dbt subprocess instead.
 
-The warehouse folder comes from the run's params (``warehouse``; conf overrides it), and every dbt task's environment
-follows it (``msdw.transform.cosmos_env``).
+The build runs once every ingest DAG has announced its source's Asset (all of them, not any one: a cycle builds once,
+over every source it landed), on the warehouse those Asset events carry; a manual trigger takes it from its conf,
+else from the Airflow Variable or the environment (``msdw.config``). When none of the events says the ledger changed
+and the last publish succeeded, the run is skipped: analysts keep the marts already published. Every dbt task's
+environment follows the warehouse ``link`` resolved (``msdw.transform.cosmos_env``). A publish the mart gate blocks
+fails the ``publish`` task, with the gate's reasons; the last good marts stay in place.
 """
 
 from __future__ import annotations
@@ -29,19 +33,20 @@ import os
 from typing import Any
 
 from msdw.alerts import dag_failure_callback
-from msdw.orchestrate import WAREHOUSE_POOL
-from msdw.sources import SOURCES
-from msdw.transform import PREPARED_SELECTION, PROJECT_DIR, cosmos_env, dbt_executable, ensure_manifest
+from msdw.noise import drop_known_noise
+from msdw.orchestrate import WAREHOUSE_POOL, raw_assets
+from msdw.transform import PREPARED_SELECTION, PROJECT_DIR, built_manifest, cosmos_env, dbt_executable
 
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", os.fspath(PROJECT_DIR / "target" / "cosmos"))
+os.environ.setdefault("AIRFLOW__OPENLINEAGE__NAMESPACE", "msdw")  # read by Cosmos, which warns when it is unset
 
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+drop_known_noise()
 log = logging.getLogger(__name__)
-RAW_ASSETS = [Asset(source.asset_uri) for source in SOURCES]
 ENV_KEYS = tuple(cosmos_env("/").keys())
 INVOCATION = {"subprocess": InvocationMode.SUBPROCESS, "dbt_runner": InvocationMode.DBT_RUNNER}
 EXECUTION = {"watcher": ExecutionMode.WATCHER, "local": ExecutionMode.LOCAL}
@@ -59,27 +64,28 @@ DBT_TASK_FLAGS = ["--no-write-json", "--log-level-file", "none", "--no-populate-
 RAW_ZONE_READY = {"raw_zone": "ready"}
 
 
-def _any_of(assets: list[Asset]) -> Any:
+def _all_of(assets: list[Any]) -> Any:
     schedule = assets[0]
     for asset in assets[1:]:
-        schedule = schedule | asset
+        schedule = schedule & asset
     return schedule
 
 
 def _templated_env() -> dict[str, str]:
-    """Each dbt task's environment, rendered at run time from the warehouse param."""
-    return {key: "{{ msdw_cosmos_env(params.warehouse)['" + key + "'] }}" for key in ENV_KEYS}
+    """Each dbt task's environment, rendered at run time from the warehouse ``link`` resolved for this run."""
+    return {key: "{{ msdw_cosmos_env(ti.xcom_pull(task_ids='link'))['" + key + "'] }}" for key in ENV_KEYS}
 
 
 @dag(
     dag_id="build_warehouse",
-    schedule=_any_of(RAW_ASSETS),
+    schedule=_all_of(raw_assets()),
     catchup=False,
+    is_paused_upon_creation=False,
     max_active_runs=1,
     max_active_tasks=1,  # one writer at a time on the DuckDB build database
     params={
-        "warehouse": Param("data/warehouse", type="string", description="The warehouse folder"),
-        "inbox": Param("data/inbox", type="string", description="The inbox folder"),
+        "warehouse": Param(None, type=["null", "string"], description="The warehouse folder (msdw.config)"),
+        "inbox": Param(None, type=["null", "string"], description="The inbox folder (msdw.config)"),
     },
     user_defined_macros={"msdw_cosmos_env": cosmos_env},
     tags=["msdw", "dbt"],
@@ -90,12 +96,23 @@ def _templated_env() -> dict[str, str]:
 def build_warehouse() -> None:
     @task(pool=WAREHOUSE_POOL)
     def link() -> str:
-        """Make sure the warehouse folder and its raw zone exist, then link victim records across agencies and months
-        into persons (Splink), before dbt builds the models that read the links; return the folder's path."""
+        """Resolve this run's warehouse (``msdw.config``), skip the run when it was started by Asset events of which
+        none changed the ledger and the last publish succeeded, then link victim records across agencies and months
+        into persons (Splink), before dbt builds the models that read the links; return the warehouse's path."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from msdw.config import from_context
         from msdw.linkage import link_persons
+        from msdw.publish import needs_build
         from msdw.warehouse import Warehouse
 
-        wh = Warehouse.at(get_current_context()["params"]["warehouse"]).ensure()
+        context = get_current_context()
+        where = from_context(context)
+        log.info("warehouse %s (from %s)", where.warehouse, where.origin["warehouse"])
+        wh = Warehouse.at(where.warehouse).ensure()
+        events = [e.extra for es in (context.get("triggering_asset_events") or {}).values() for e in es]
+        if events and not any(extra.get("changed") for extra in events) and not needs_build(wh):
+            raise AirflowSkipException("no source changed the ledger since the last build, which published")
         log.info("linkage: %s", link_persons(wh))
         return os.fspath(wh.root)
 
@@ -113,7 +130,7 @@ def build_warehouse() -> None:
         group_id="dbt",
         project_config=ProjectConfig(
             dbt_project_path=PROJECT_DIR,
-            manifest_path=ensure_manifest(PROJECT_DIR),
+            manifest_path=built_manifest(PROJECT_DIR),
             project_name="msdw",
         ),
         profile_config=ProfileConfig(
@@ -144,7 +161,10 @@ def build_warehouse() -> None:
 
     @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def publish(warehouse: str) -> dict[str, Any]:
-        """Render the dbt docs, then build the marts aside, gate them and publish them (or keep the last good)."""
+        """Render the dbt docs, then build the marts aside, gate them and publish them; a blocked publish fails the
+        task with the gate's reasons (the last good marts stay)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
         from msdw.publish import publish as publish_marts
         from msdw.report import render_report
         from msdw.transform import DbtPaths, release_dbt_connections, render_dbt_docs
@@ -155,8 +175,10 @@ def build_warehouse() -> None:
         render_dbt_docs(wh)
         manifest = DbtPaths.for_warehouse(wh).target_dir / "manifest.json"
         result = publish_marts(wh, manifest=manifest if manifest.exists() else None)
-        if result.published:
-            render_report(wh.marts, wh.report, wh.cache)
+        if not result.published:
+            reasons = "\n".join(f"- {failure}" for failure in result.failures[:50])
+            raise AirflowFailException(f"the mart gate blocked publishing; the last good marts stay:\n{reasons}")
+        render_report(wh.marts, wh.report, wh.cache)
         return {
             "published": result.published,
             "path": os.fspath(result.path),

@@ -4,11 +4,13 @@
     python deploy/airflow_local.py stop  [--home data/airflow]
     python deploy/airflow_local.py status [--home data/airflow]
 
-``start`` migrates Airflow's metadata database (SQLite in ``--home``), creates the ``msdw_warehouse`` pool (one slot:
-one task writes the warehouse at a time), starts ``airflow standalone`` in a new session (its own process group),
-waits until the API server reports every component healthy and prints the URL, the admin user and its password.
-The DAGs are the ones ``msdw run`` uses (``dags/``); their inbox and warehouse defaults come from ``--inbox`` and
-``--warehouse``. ``stop`` sends SIGTERM to the whole process group, then SIGKILL after ``--timeout`` seconds.
+``start`` makes sure the dbt manifest the DAG files read is current, starts ``airflow standalone`` (which migrates
+Airflow's metadata database, SQLite in ``--home``) in a new session (its own process group), waits until the API
+server reports every component healthy, creates the ``msdw_warehouse`` pool (one slot: one task writes the warehouse
+at a time) and prints the URL, the admin user and its password. The DAGs are the ones ``msdw run`` uses (``dags/``),
+unpaused as they are created; every one of them, Asset-triggered ``build_warehouse`` included, uses ``--inbox`` and
+``--warehouse`` (``MSDW_INBOX``, ``MSDW_WAREHOUSE`` in the components' environment: ``msdw.config``). ``stop`` sends
+SIGTERM to the whole process group, then SIGKILL after ``--timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class LocalAirflow:
                 "AIRFLOW__API__BASE_URL": self.url,
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
                 "AIRFLOW__CORE__PARALLELISM": str(parallelism),
-                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",  # msdw's DAGs start unpaused all the same
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
                 "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
             }
@@ -129,6 +131,9 @@ class LocalAirflow:
         running = self.running_pid()
         if running is not None:
             return running
+        from msdw.transform import ensure_manifest
+
+        ensure_manifest()  # the DAG processor reads it and never runs dbt
         self.home.mkdir(parents=True, exist_ok=True)
         env = self.environment(inbox, warehouse, parallelism)
         airflow = os.fspath(Path(sys.executable).parent / "airflow")

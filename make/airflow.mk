@@ -7,7 +7,7 @@ COMPOSE_BIN = $(shell $(BIN)/python -c "import compose, pathlib; print(pathlib.P
 
 .PHONY: airflow airflow-stop airflow-status env compose-config
 
-airflow: $(VENV)/.installed
+airflow: manifest
 	$(BIN)/python deploy/airflow_local.py start --home $(AIRFLOW_LOCAL_HOME) --port $(AIRFLOW_PORT) \
 		--inbox $(INBOX) --warehouse $(WAREHOUSE)
 

@@ -55,10 +55,10 @@
 {% endmacro %}
 
 
-{% macro sync_raw_table(node, relation, raw_dir, location) %}
+{% macro sync_raw_table(node, relation, location) %}
     {#-
         Keep `relation` a table of the rows of every file matching `location` (a glob of raw files, which are never
-        rewritten: a revision is a new file), with each row's file in `_file` (relative to the raw zone). Rows of
+        rewritten: a revision is a new file), with each row's file in `_file` (its path inside the raw zone). Rows of
         files no longer there are deleted; files not yet loaded are read and added. The table's comment holds a
         digest of the declared columns: when they change, the table is loaded again from every file.
     -#}
@@ -77,20 +77,23 @@
         ) -%}
         {%- do run_query("comment on table " ~ relation ~ " is '" ~ layout ~ "'") -%}
     {%- endif -%}
-    {%- set prefix = (raw_dir.rstrip('/') ~ '/') | length -%}
-    {%- set present = "select substr(file, " ~ (prefix + 1) ~ ") as file from glob('" ~ location ~ "')" -%}
-    {%- do run_query("delete from " ~ relation ~ " where _file not in (" ~ present ~ ")") -%}
+    {#- a file's name in `_file` is its last path components, as many as raw_path has (`police_victims/<month>/<file>`),
+        whatever form the raw zone's path was given in (relative, with `..`, a symbolic link) -#}
+    {%- set depth = node.config.meta['raw_path'].split('/') | length -%}
+    {%- set present = "select file as path, array_to_string(string_split(file, '/')[-" ~ depth ~ ":], '/') as file "
+        ~ "from glob('" ~ location ~ "')" -%}
+    {%- do run_query("delete from " ~ relation ~ " where _file not in (select file from (" ~ present ~ "))") -%}
     {%- set new_files = run_query(
-        "select '" ~ raw_dir.rstrip('/') ~ "/' || file from (" ~ present ~ ") where file not in "
-        ~ "(select distinct _file from " ~ relation ~ ") order by file"
+        "select path from (" ~ present ~ ") where file not in (select distinct _file from " ~ relation ~ ") "
+        ~ "order by file"
     ).columns[0].values() -%}
     {%- if new_files | length > 0 -%}
         {%- set file_list = [] -%}
         {%- for file in new_files -%}{%- do file_list.append("'" ~ file | replace("'", "''") ~ "'") -%}{%- endfor -%}
         {%- do run_query(
-            'insert into ' ~ relation ~ ' by name select ' ~ raw_columns_sql(node) ~ ', substr(filename, '
-            ~ (prefix + 1) ~ ') as _file from read_parquet([' ~ file_list | join(', ')
-            ~ '], union_by_name = true, filename = true)'
+            'insert into ' ~ relation ~ ' by name select ' ~ raw_columns_sql(node) ~ ", array_to_string("
+            ~ "string_split(filename, '/')[-" ~ depth ~ ":], '/') as _file from read_parquet(["
+            ~ file_list | join(', ') ~ '], union_by_name = true, filename = true)'
         ) -%}
     {%- endif -%}
     {{ log('raw zone: ' ~ relation ~ ': ' ~ new_files | length ~ ' new files loaded', info=false) }}
@@ -113,7 +116,7 @@
             {%- set relation = adapter.quote(node.schema) ~ '.' ~ adapter.quote(node.identifier) -%}
             {%- set location = raw_dir.rstrip('/') ~ '/' ~ node.config.meta['raw_path'] -%}
             {%- if '*' in node.config.meta['raw_path'] -%}
-                {%- do sync_raw_table(node, relation, raw_dir, location) -%}
+                {%- do sync_raw_table(node, relation, location) -%}
             {%- else -%}
                 {%- if existing_relation(node)[0] == 'table' -%}{%- do run_query('drop table ' ~ relation) -%}{%- endif -%}
                 {%- do run_query('create or replace view ' ~ relation ~ ' as ' ~ raw_view_sql(node, location)) -%}

@@ -20,6 +20,10 @@ PY
 chown -R "${uid}:0" /opt/airflow/logs /opt/airflow/config /opt/msdw-data
 chmod 0755 /opt/msdw-data/warehouse  # Superset reads marts.duckdb; archive/ stays owner-only
 
+# The dbt manifest the DAG files read, parsed once here: the DAG processor never runs dbt.
+python -m msdw.transform manifest
+chown -R "${uid}:0" /opt/msdw/dbt_project/target
+
 airflow db migrate
 # One slot: one task at a time writes the warehouse's DuckDB files, however many workers run.
 airflow pools set msdw_warehouse 1 "msdw: one task at a time writes the warehouse (DuckDB allows one writer)"

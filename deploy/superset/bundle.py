@@ -137,15 +137,22 @@ def dataset_yaml(table: str, columns: list[Column], database: str) -> dict[str, 
     }
 
 
-def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
+def chart_params(chart: dict[str, Any], columns: list[Column]) -> dict[str, Any]:
+    """The chart's form data, as Superset's explore view saves it.
+
+    A time-series chart over a column that is not a date (a year as an integer, a financial year as text) gets a
+    categorical x axis: one bar per value, labelled as it is stored. Otherwise Superset 5.0 puts integer years on a
+    continuous value axis (ticks at 2016.5, the first bar cut off). The month time grain applies to dates only.
+    """
     params: dict[str, Any] = {"viz_type": chart["viz"], "adhoc_filters": [], "row_limit": 10000}
     if chart["viz"] == "table":
         params.update({"query_mode": "raw", "all_columns": list(chart["columns"]), "order_by_cols": []})
         return params
+    types = {c.name: c.type for c in columns}
+    temporal = types[chart["x"]].startswith(TEMPORAL)
     params.update(
         {
             "x_axis": chart["x"],
-            "time_grain_sqla": "P1M",
             "metrics": [
                 {"expressionType": "SQL", "sqlExpression": expression, "label": label}
                 for label, expression in chart["metrics"].items()
@@ -154,18 +161,82 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "show_legend": True,
         }
     )
+    if temporal:
+        params["time_grain_sqla"] = "P1M"
+    else:
+        params["xAxisForceCategorical"] = True
     return params
 
 
-def chart_yaml(chart: dict[str, Any]) -> dict[str, Any]:
+def query_context(params: dict[str, Any]) -> dict[str, Any]:
+    """The query Superset runs for the chart, saved with it: the chart data API (``GET /api/v1/chart/{id}/data/``),
+    alerts, reports and thumbnails need it. The same query the explore view builds from ``params``; the import puts
+    in the dataset's id."""
+    query: dict[str, Any] = {
+        "filters": [],
+        "extras": {"having": "", "where": ""},
+        "applied_time_extras": {},
+        "annotation_layers": [],
+        "row_limit": params["row_limit"],
+        "series_limit": 0,
+        "order_desc": True,
+        "url_params": {},
+        "custom_params": {},
+        "custom_form_data": {},
+        "time_offsets": [],
+    }
+    if params["viz_type"] == "table":
+        query.update({"columns": params["all_columns"], "orderby": [], "post_processing": []})
+    else:
+        x = params["x_axis"]
+        axis: dict[str, Any] = {"columnType": "BASE_AXIS", "sqlExpression": x, "label": x, "expressionType": "SQL"}
+        if "time_grain_sqla" in params:
+            axis["timeGrain"] = params["time_grain_sqla"]
+            query["extras"]["time_grain_sqla"] = params["time_grain_sqla"]
+        labels = [m["label"] for m in params["metrics"]]
+        # One metric split by a dimension: the series are named by the dimension's values alone.
+        rename = [{"operation": "rename", "options": {"columns": {labels[0]: None}, "level": 0, "inplace": True}}]
+        query.update(
+            {
+                "columns": [axis, *params["groupby"]],
+                "metrics": params["metrics"],
+                "orderby": [[params["metrics"][0], False]],
+                "series_columns": params["groupby"],
+                "post_processing": [
+                    {
+                        "operation": "pivot",
+                        "options": {
+                            "index": [x],
+                            "columns": params["groupby"],
+                            "aggregates": {label: {"operator": "mean"} for label in labels},
+                            "drop_missing_columns": False,
+                        },
+                    },
+                    *(rename if len(labels) == 1 and params["groupby"] else []),
+                    {"operation": "flatten"},
+                ],
+            }
+        )
+    return {
+        "datasource": {"id": 0, "type": "table"},
+        "force": False,
+        "queries": [query],
+        "form_data": params,
+        "result_format": "json",
+        "result_type": "full",
+    }
+
+
+def chart_yaml(chart: dict[str, Any], columns: list[Column]) -> dict[str, Any]:
+    params = chart_params(chart, columns)
     return {
         "slice_name": chart["name"],
         "description": None,
         "certified_by": None,
         "certification_details": None,
         "viz_type": chart["viz"],
-        "params": chart_params(chart),
-        "query_context": None,
+        "params": params,
+        "query_context": json.dumps(query_context(params)),
         "cache_timeout": None,
         "uuid": stable_uuid("chart", chart["name"]),
         "version": "1.0.0",
@@ -239,7 +310,7 @@ def bundle_files(spec: dict[str, Any], contracts: dict[str, list[Column]], uri: 
             chart["table"], contracts[chart["table"]], database
         )
         slug = re.sub(r"[^a-z0-9]+", "_", chart["name"].lower()).strip("_")
-        files[f"{ROOT}/charts/{slug}_{index}.yaml"] = chart_yaml(chart)
+        files[f"{ROOT}/charts/{slug}_{index}.yaml"] = chart_yaml(chart, contracts[chart["table"]])
     return files
 
 

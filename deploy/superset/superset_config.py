@@ -8,3 +8,5 @@ FEATURE_FLAGS = {"DASHBOARD_RBAC": True}
 ROW_LIMIT = 50000
 SQLLAB_CTAS_NO_LIMIT = False
 WTF_CSRF_ENABLED = True
+# No usage beacon from the web pages (Scarf): deployments may run on a closed network, and analysts' use is theirs.
+SCARF_ANALYTICS = False

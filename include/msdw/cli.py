@@ -1,4 +1,4 @@
-"""The ``msdw`` command: generate, run, status."""
+"""The ``msdw`` command: generate, run, status, release."""
 
 from __future__ import annotations
 
@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
     status.add_argument("--all", action="store_true", help="list every expected return, not only problems")
     status.set_defaults(func=_status)
+
+    from msdw.release.command import add_arguments as add_release_arguments
+
+    add_release_arguments(
+        sub.add_parser("release", help="make an official-statistics release from the published marts, list or verify")
+    )
     return parser
 
 
@@ -116,11 +122,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _report_publish(warehouse: Warehouse, build: object) -> int:
-    from msdw.publish import last_publish
+    from msdw.publish import last_publish, read_publish_record
 
-    returns = getattr(build, "returns", {})
-    gate = next((v for k, v in returns.items() if isinstance(v, dict) and "published" in v), None)
-    if gate and gate.get("published"):
+    gate = getattr(build, "returns", {}).get("publish")
+    if isinstance(gate, dict) and gate.get("published"):
         print(f"Published: {warehouse.marts}")
         info = last_publish(warehouse)
         if info:
@@ -133,7 +138,10 @@ def _report_publish(warehouse: Warehouse, build: object) -> int:
         ):
             print(f"  {label}: {path}")
         return EXIT_PUBLISHED
-    failures = (gate or {}).get("failures") or ["the build did not finish: see the failed tasks above"]
+    failures = ["the build did not finish: see the failed tasks above"]
+    if "publish" in getattr(build, "failed_tasks", []):  # a blocked publish fails its task; publish.json says why
+        attempt = (read_publish_record(warehouse) or {}).get("last_attempt") or {}
+        failures = attempt.get("failures") or failures
     print("Blocked: the mart gate failed; the last good marts.duckdb is kept.")
     for failure in failures[:50]:
         print(f"  - {failure}")

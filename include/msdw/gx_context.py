@@ -2,7 +2,8 @@
 
 Validations run in an ephemeral context (datasources, suites and validation definitions held in memory, so parallel
 tasks never rewrite each other's configuration) whose validation results store is the warehouse's GX file context
-(``<warehouse>/gx``). Data Docs are built by that file context into ``<warehouse>/data_docs``.
+(``<warehouse>/gx``). Data Docs are built by that file context into ``<warehouse>/data_docs``, then made to load
+their scripts and styles from the site itself (:mod:`msdw.data_docs`), so that they work without a network.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from msdw.data_docs import localise_site
 from msdw.errors import SetupError
 from msdw.files import write_text_atomically
 from msdw.warehouse import Warehouse
@@ -71,6 +74,7 @@ DOCS_SITE = "msdw_site"
 WHOLE_FRAME = "whole_frame"
 DOCS_RESULTS = 300  # the latest validation results rendered in Data Docs
 RENDERED = ".rendered.json"  # in the Data Docs folder: the results and suites it holds
+_MTIME_SLACK_NS = 2_000_000_000  # pages written since a build began, on file systems with coarse timestamps too
 
 
 class GxSetupError(SetupError, RuntimeError):
@@ -226,6 +230,7 @@ def build_data_docs(warehouse: Warehouse, suites: Iterable[ExpectationSuite] = (
     latest = {_key_text(k): k for k in keys[:DOCS_RESULTS]}
     suites_hash = _suites_hash(suites)
     done = _rendered(record) if index.is_file() else None
+    started_ns = time.time_ns() - _MTIME_SLACK_NS
     try:
         if done is None:
             context.build_data_docs(site_names=[DOCS_SITE])
@@ -242,6 +247,9 @@ def build_data_docs(warehouse: Warehouse, suites: Iterable[ExpectationSuite] = (
         ) from exc
     if not index.is_file():
         raise GxSetupError(f"Data Docs were built but {index} is missing; check write access to {warehouse.data_docs}")
+    site = warehouse.data_docs
+    written = None if done is None else [p for p in site.rglob("*.html") if p.stat().st_mtime_ns >= started_ns]
+    localise_site(site, written, cache_dir=warehouse.cache)
     write_text_atomically(record, json.dumps({"results": sorted(latest), "suites": suites_hash}))
     return index
 

@@ -20,7 +20,7 @@ from msdw.alerts import Alert
 from msdw.sources import SOURCES
 from msdw.warehouse import Warehouse
 
-KINDS = ("GATE_FAILED", "STALE_MARTS", "NO_DATA", "MISSING", "LATE", "QUARANTINED")  # most urgent first
+KINDS = ("GATE_FAILED", "STALE_MARTS", "NO_DATA", "MISSING", "RELEASE_DUE", "LATE", "QUARANTINED")  # most urgent first
 DUE_DAYS = {s.name: s.due_day for s in SOURCES}
 DEADLINE_DAY = max(DUE_DAYS.values())  # every source's returns for a month are due by this day
 
@@ -32,6 +32,7 @@ class MonitorPolicy:
     lookback_months: int = 3
     marts_max_age: dt.timedelta = dt.timedelta(hours=36)
     publish_grace: dt.timedelta = dt.timedelta(hours=2)
+    release_grace: dt.timedelta = dt.timedelta(days=7)  # after a quarter's last return was due
     listed: int = 20
 
     @classmethod
@@ -42,6 +43,7 @@ class MonitorPolicy:
             lookback_months=int(env.get("MSDW_MONITOR_LOOKBACK_MONTHS", default.lookback_months)),
             marts_max_age=dt.timedelta(hours=float(env.get("MSDW_MONITOR_MARTS_MAX_AGE_HOURS", 36))),
             publish_grace=dt.timedelta(hours=float(env.get("MSDW_MONITOR_PUBLISH_GRACE_HOURS", 2))),
+            release_grace=dt.timedelta(days=float(env.get("MSDW_MONITOR_RELEASE_GRACE_DAYS", 7))),
         )
 
 
@@ -228,6 +230,18 @@ def _parse_time(value: object) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def check_release(warehouse: Warehouse, rows: list[tuple], now: dt.datetime, policy: MonitorPolicy) -> list[Finding]:
+    """A finding when the statistics release of the latest quarter due (``policy.release_grace`` after its last
+    return was due) has not been made (``msdw release``)."""
+    from msdw.release.vintages import due_release
+
+    first = min((row[0] for row in rows), default=None)
+    due = due_release(warehouse, first, now - policy.release_grace) if first is not None else None
+    if due is None:
+        return []
+    return [Finding("RELEASE_DUE", f"release {due}", f"not made: run `msdw release --warehouse {warehouse.root}`")]
+
+
 def last_accepted_at(warehouse: Warehouse) -> dt.datetime | None:
     """When the latest return version was accepted into the raw zone (UTC), or None."""
     from msdw.ledger import Ledger
@@ -247,8 +261,10 @@ def monitor(warehouse: Warehouse, now: dt.datetime | None = None, policy: Monito
     if not warehouse.ledger_db.exists():
         findings = [Finding("NO_DATA", os.fspath(warehouse.root), "no ledger: no return has been ingested yet")]
     else:
-        findings = check_returns(return_status(warehouse), now, policy)
+        rows = return_status(warehouse)
+        findings = check_returns(rows, now, policy)
         findings += check_publish(read_publish_record(warehouse), last_accepted_at(warehouse), now, policy)
+        findings += check_release(warehouse, rows, now, policy)
     findings.sort(key=lambda f: (KINDS.index(f.kind), f.subject))
     counts = {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS}
     return MonitorReport(now, os.fspath(warehouse.root), tuple(findings), counts)

@@ -454,10 +454,10 @@ def _expand(
     return expanded
 
 
-def _links(values: Mapping[CellKey, int], years: Iterable[int]) -> list[Constraint]:
+def _links(values: Mapping[CellKey, int], years: Iterable[int], links: Sequence[Link] = LINKS) -> list[Constraint]:
     """Constraints for figures shared between files, where the marts agree that they are the same figure."""
     found: list[Constraint] = []
-    for year, link in itertools.product(sorted(set(years)), LINKS):
+    for year, link in itertools.product(sorted(set(years)), links):
         total = (link.total[0], year, link.total[1], link.total[2])
         parts = tuple((table, year, dims, measure) for table, dims, measure in link.parts)
         known = total in values and all(part in values for part in parts)
@@ -565,22 +565,55 @@ class OpenData:
         return written
 
 
+@dataclass(frozen=True)
+class ControlledTable:
+    """One table under disclosure control: its cells by (year, dimension values), ``ALL`` totals included, and
+    the labels of its codes."""
+
+    spec: OpenTable
+    cells: dict[tuple[int, tuple[str, ...]], dict[str, int | Decimal]]
+    labels: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Controlled:
+    """Tables checked together (a figure shared by two of them is protected in both) and the cells to hide."""
+
+    tables: list[ControlledTable]
+    values: dict[CellKey, int]
+    constraints: list[Constraint]
+    suppressed: frozenset[Hashable]
+
+    def hidden(self, table: str, year: int, dims: tuple[str, ...], measure: str) -> bool:
+        """Whether a count is shown as ``[c]``."""
+        return (table, year, dims, measure) in self.suppressed
+
+
+def control(con: duckdb.DuckDBPyConnection, specs: Sequence[OpenTable], links: Sequence[Link] = LINKS) -> Controlled:
+    """Load ``specs`` from ``con``, total them (``ALL``) and choose the cells to suppress across all of them."""
+    tables = [_load(con, spec) for spec in specs]
+    values: dict[CellKey, int] = {}
+    constraints: list[Constraint] = []
+    expanded = [_expand(data, values, constraints) for data in tables]
+    constraints += _links(values, [year for rows in expanded for year, _ in rows], links)
+    suppressed = suppress(values, constraints)
+    controlled = [ControlledTable(data.spec, rows, data.labels) for data, rows in zip(tables, expanded, strict=True)]
+    return Controlled(controlled, values, constraints, frozenset(suppressed))
+
+
 def build_open_data(marts_db: Path) -> OpenData:
     """The disclosure-controlled CSV files (and ``notes.txt``) for the marts in ``marts_db``."""
     if not marts_db.exists():
         raise DisclosureError(f"no marts database at {marts_db}: publish the marts first")
     with contextlib.closing(duckdb.connect(os.fspath(marts_db), read_only=True)) as con:
-        tables = [_load(con, spec) for spec in OPEN_TABLES]
-    values: dict[CellKey, int] = {}
-    constraints: list[Constraint] = []
-    expanded = [_expand(data, values, constraints) for data in tables]
-    constraints += _links(values, [year for rows in expanded for year, _ in rows])
-    suppressed = suppress(values, constraints)
+        controlled = control(con, OPEN_TABLES)
+    suppressed = set(controlled.suppressed)
     files = {
-        data.spec.file_name: _csv_text(data, rows, suppressed) for data, rows in zip(tables, expanded, strict=True)
+        table.spec.file_name: _csv_text(_TableData(table.spec, labels=table.labels), table.cells, suppressed)
+        for table in controlled.tables
     }
     files[NOTES_FILE] = notes_text()
-    return OpenData(files, values, constraints, frozenset(suppressed))
+    return OpenData(files, controlled.values, controlled.constraints, controlled.suppressed)
 
 
 def write_open_data(marts_db: Path, folder: Path) -> list[Path]:

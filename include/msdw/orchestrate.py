@@ -27,7 +27,22 @@ REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags"
 INGEST_DAGS = tuple(s.ingest_dag for s in SOURCES)
 BUILD_DAG = "build_warehouse"
+MONITOR_DAG = "monitor_returns"
 WAREHOUSE_POOL = "msdw_warehouse"  # one slot: only one task writes the warehouse at a time (a scheduler honours it)
+
+
+def raw_asset(source: str) -> object:
+    """The Asset an ingest DAG announces after each run (``msdw://raw/<source>``); ``build_warehouse`` runs once every
+    source has announced."""
+    from airflow.sdk import Asset
+
+    from msdw.sources import source as described
+
+    return Asset(described(source).asset_uri)
+
+
+def raw_assets() -> list[object]:
+    return [raw_asset(source.name) for source in SOURCES]
 
 
 class OrchestrationError(MsdwError):
@@ -56,6 +71,7 @@ def airflow_environment(warehouse: Warehouse, inbox: str) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": os.fspath(home / "logs"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": os.fspath(home / "cosmos"),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "msdw",  # read by Cosmos, which warns in every process when it is unset
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",

@@ -29,6 +29,7 @@ import duckdb
 from msdw.errors import PublishFailed
 from msdw.failpoints import failpoint
 from msdw.files import replace_durably, write_text_atomically
+from msdw.plausibility import month_profile
 from msdw.warehouse import Warehouse, duckdb_config
 
 PUBLISHED_TABLES: tuple[str, ...] = (
@@ -53,11 +54,12 @@ PUBLISHED_TABLES: tuple[str, ...] = (
 STORAGE_VERSION = "v1.0.0"
 """DuckDB storage format of ``marts.duckdb``: header version number :data:`STORAGE_VERSION_NUMBER`.
 
-Read by DuckDB 0.10.0 and later: every 1.x release (1.0 to 1.5) and 2.x. DuckDB 2.0's own default format is refused
-by every 1.x driver ("Trying to read a database file with version number ..., but we can only read version 64").
+Read by DuckDB 0.10.3 and later (tests/deploy/test_bi_duckdb_versions.py opens it with 0.10.3, 1.0.0 and 1.1.3;
+0.10.0 to 0.10.2 fail with a serialization error). DuckDB 2.0's own default format is refused by every 1.x driver
+("Trying to read a database file with version number ..., but we can only read version 64").
 """
 STORAGE_VERSION_NUMBER = 64
-STORAGE_READ_BY = "DuckDB 0.10.0 or later (every 1.x and 2.x release)"
+STORAGE_READ_BY = "DuckDB 0.10.3 or later (not 0.10.0 to 0.10.2)"
 
 BUILD_SCHEMA = "main"
 PUBLISH_RECORD = "publish.json"
@@ -289,10 +291,28 @@ def _publish_lock(warehouse: Warehouse) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _default_gate(db_path: Path, warehouse: Warehouse) -> GateOutcome:
-    from msdw.gate import check_marts
+@dataclass(frozen=True)
+class _Outcome:
+    passed: bool
+    failures: list[str]
 
-    return check_marts(db_path, warehouse)
+
+def _default_gate(db_path: Path, warehouse: Warehouse) -> GateOutcome:
+    """The mart gate: the Great Expectations suites of the marts, then the plausibility checks against the last
+    publish (``msdw.plausibility``)."""
+    from msdw.gate import check_marts
+    from msdw.plausibility import implausible
+
+    checked = check_marts(db_path, warehouse)
+    failures = [*checked.failures, *implausible(db_path, PUBLISHED_TABLES, read_publish_record(warehouse))]
+    return _Outcome(checked.passed and not failures, failures)
+
+
+def needs_build(warehouse: Warehouse) -> bool:
+    """Whether the marts must be built even though no return changed: never published, or the last attempt did not
+    publish (blocked, or stopped by an error)."""
+    record = read_publish_record(warehouse) or {}
+    return "published_at" not in record or not (record.get("last_attempt") or {}).get("published", False)
 
 
 def _now() -> str:
@@ -339,6 +359,7 @@ def publish(
                 return PublishResult(False, warehouse.marts, failures)
             failpoint("gate")
             rows, hashes = table_summary(aside)
+            months = month_profile(aside, PUBLISHED_TABLES)
             open_data = build_open_data(aside)
             replace_durably(aside, warehouse.marts)
             failpoint("publish")
@@ -360,6 +381,7 @@ def publish(
                 "storage_version_number": STORAGE_VERSION_NUMBER,
                 "readable_by": STORAGE_READ_BY,
                 "tables": {table: {"rows": rows[table], "sha256": hashes[table]} for table in PUBLISHED_TABLES},
+                "months": months,
                 "open_data": sorted(path.name for path in written),
                 "last_attempt": {"at": published_at, "published": True, "failures": []},
             },

@@ -212,10 +212,26 @@ def invoke_dbt(
             result = dbtRunner().invoke([*args, "--project-dir", os.fspath(project_dir), *_file_log_flags()])
     finally:
         release_dbt_connections()
+        _release_dbt_locks()
     if not result.success:
         nodes = _failed_nodes(paths.target_dir)
         detail = f"{type(result.exception).__name__}: {result.exception}\n" if result.exception else ""
         raise DbtFailed(args, nodes, detail + _log_tail(paths.log_dir))
+
+
+def _release_dbt_locks() -> None:
+    """Drop the adapters dbt registered and collect what they and the parsed manifest leave behind.
+
+    dbt makes its locks in a spawn context, as named semaphores that Python's resource tracker follows; an Airflow task
+    process ends without running finalizers, so each lock still alive was reported as leaked, at error level, in
+    every task that ran dbt.
+    """
+    import gc
+
+    from dbt.adapters.factory import reset_adapters
+
+    reset_adapters()
+    gc.collect()
 
 
 def _file_log_flags() -> list[str]:
@@ -300,6 +316,27 @@ def ensure_manifest(project_dir: Path = PROJECT_DIR) -> Path:
         os.replace(parsed, manifest)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return manifest
+
+
+class ManifestMissing(MsdwError):
+    """The dbt manifest a DAG file reads is missing or older than the project."""
+
+
+def built_manifest(project_dir: Path = PROJECT_DIR) -> Path:
+    """The project's ``manifest.json`` as :func:`ensure_manifest` made it, for a DAG file to read while the DAG
+    processor parses it: never runs dbt; raises :class:`ManifestMissing` when it is absent or older than the
+    project, so the DAG shows an import error instead of parsing the project on every parse."""
+    manifest = project_dir / "target" / "manifest.json"
+    if not manifest.exists():
+        raise ManifestMissing(
+            f"{manifest} does not exist: build it with `python -m msdw.transform manifest` (make setup, make airflow, "
+            "msdw run and the compose file's airflow-init do it)"
+        )
+    if manifest.stat().st_mtime < _project_mtime(project_dir):
+        raise ManifestMissing(
+            f"{manifest} is older than the dbt project: rebuild it with `python -m msdw.transform manifest`"
+        )
     return manifest
 
 
@@ -424,6 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m msdw.transform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("sources", help="regenerate the dbt sources YAML from msdw.sources")
+    commands.add_parser("manifest", help="parse the dbt project into target/manifest.json (read by the DAGs)")
     build = commands.add_parser("build", help="dbt build into a warehouse's build database")
     build.add_argument("--warehouse", required=True)
     build.add_argument("--full-refresh", action="store_true")
@@ -433,6 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sources":
         for path in write_sources():
             print(path)
+    elif args.command == "manifest":
+        print(ensure_manifest())
     elif args.command == "build":
         build_warehouse(args.warehouse, full_refresh=args.full_refresh)
     else:

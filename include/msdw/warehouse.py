@@ -110,11 +110,6 @@ class Warehouse:
         return self
 
 
-def configured(inbox: str = DEFAULT_INBOX, warehouse: str = DEFAULT_WAREHOUSE) -> tuple[str, str]:
-    """The inbox and warehouse set in the environment (``MSDW_INBOX``, ``MSDW_WAREHOUSE``), else the defaults."""
-    return os.environ.get("MSDW_INBOX", inbox), os.environ.get("MSDW_WAREHOUSE", warehouse)
-
-
 def memory_limit() -> str:
     """DuckDB's memory limit for dbt and publishing: ``MSDW_DUCKDB_MEMORY_LIMIT`` (a DuckDB size such as ``6GB``), else
     ``DEFAULT_MEMORY_LIMIT``."""

@@ -92,3 +92,35 @@ def test_a_raw_table_with_no_file_yet_is_empty(tmp_path: Path, quiet_tools: None
     RawZone(wh).write_ledger()
     load(wh)
     assert loaded(wh) == {}
+
+
+@pytest.mark.slow
+def test_dbt_by_hand_with_an_unnormalised_raw_dir(built: Warehouse, tmp_path: Path) -> None:
+    """An analytics engineer runs `dbt build` in dbt_project/ against a copy of the build database, with
+    MSDW_RAW_DIR written the way a shell gives it (`$PWD/../...`). Costs about 40 s (one dbt build)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from msdw.transform import PROJECT_DIR
+
+    copy = tmp_path / "build.duckdb"
+    shutil.copyfile(built.build_db, copy)
+    with duckdb.connect(os.fspath(copy)) as con:  # as if the raw zone had never been loaded into this database
+        con.execute(f"drop table raw.{TABLE}")
+    unnormalised = f"{PROJECT_DIR}/../{os.path.relpath(built.raw, PROJECT_DIR.parent)}"
+    assert ".." in unnormalised and Path(unnormalised).resolve() == built.raw
+    env = {
+        **os.environ,
+        "MSDW_RAW_DIR": unnormalised,
+        "MSDW_BUILD_DB": os.fspath(copy),
+        "DBT_TARGET_PATH": os.fspath(tmp_path / "target"),
+        "DBT_LOG_PATH": os.fspath(tmp_path / "logs"),
+    }
+    dbt = Path(sys.executable).with_name("dbt")
+    done = subprocess.run([dbt, "build"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert " ERROR=0 " in done.stdout and " PASS=" in done.stdout
+    with duckdb.connect(os.fspath(copy), read_only=True) as con:
+        files = dict(con.execute(f"select _file, count(*) from raw.{TABLE} group by _file").fetchall())
+    assert files == on_disk(built)

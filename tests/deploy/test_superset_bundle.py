@@ -3,12 +3,14 @@ query runs against tables with the contract's columns and types."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from msdw.publish import PUBLISHED_TABLES
 from tests.deploy.conftest import REPO, load_script
@@ -81,3 +83,49 @@ def test_uuids_are_stable_between_builds(tmp_path: Path, files: dict[str, dict])
     bundle.main(["--output", str(again), "--uri", "duckdb:////w/marts.duckdb?access_mode=READ_ONLY"])
     with zipfile.ZipFile(again) as archive:
         assert {name: yaml.safe_load(archive.read(name)) for name in archive.namelist()} == files
+
+
+def test_year_axes_are_categorical_and_month_axes_temporal(files: dict[str, dict]) -> None:
+    charts = {c["slice_name"]: c["params"] for c in by_kind(files, "charts")}
+    for name in ("Operations by year opened, prosecuted and convicted", "CPS outcomes by year"):
+        assert charts[name]["xAxisForceCategorical"] is True, name
+        assert "time_grain_sqla" not in charts[name], name
+    monthly = charts["Victims identified by month and agency"]
+    assert monthly["time_grain_sqla"] == "P1M"
+    assert "xAxisForceCategorical" not in monthly
+
+
+def test_every_chart_saves_the_query_of_its_params(files: dict[str, dict]) -> None:
+    for chart in by_kind(files, "charts"):
+        context = json.loads(chart["query_context"])
+        assert context["form_data"] == chart["params"]
+        (query,) = context["queries"]
+        params = chart["params"]
+        if params["viz_type"] == "table":
+            assert query["columns"] == params["all_columns"]
+            continue
+        axis, *series = query["columns"]
+        assert axis["sqlExpression"] == params["x_axis"] and axis["columnType"] == "BASE_AXIS"
+        assert ("timeGrain" in axis) == ("time_grain_sqla" in params)
+        assert series == params["groupby"] == query["series_columns"]
+        assert query["metrics"] == params["metrics"]
+
+
+def pins(lock: Path) -> dict[str, str]:
+    lines = lock.read_text(encoding="utf-8").splitlines()
+    return {name.lower(): version for name, _, version in (line.partition("==") for line in lines) if version}
+
+
+def test_superset_lock_has_the_pins_a_working_install_needs() -> None:
+    superset = REPO / "deploy" / "superset"
+    locked = pins(superset / "requirements.lock")
+    for line in (superset / "requirements.in").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            assert requirement.specifier.contains(locked[requirement.name.lower()]), f"compile {line} again"
+    assert locked["apache-superset"].startswith("5.0.")
+    assert locked["marshmallow"].startswith("3.")  # Superset 5.0 fails on marshmallow 4
+    assert locked["duckdb-engine"].startswith("0.17.")
+    assert locked["duckdb"] == pins(REPO / "requirements.lock")["duckdb"]  # reads what the project publishes
+    dockerfile = (superset / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY requirements.lock" in dockerfile and "-r /tmp/requirements.lock" in dockerfile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -247,3 +248,17 @@ def test_status_shows_returns_and_the_last_publish(ingested) -> None:
     assert "Last publish: " in result.stdout and "none yet" not in result.stdout
     missing = msdw("status", "--warehouse", str(warehouse.root / "nowhere"))
     assert missing.returncode == 2 and "run `msdw run" in missing.stdout
+
+
+@pytest.mark.slow
+def test_a_build_over_an_empty_raw_zone_does_not_publish(tmp_path: Path) -> None:
+    """An inbox with nothing in it: the build runs, the mart gate blocks the empty marts, exit 1 (about 60 s)."""
+    (tmp_path / "inbox").mkdir()
+    warehouse = Warehouse.at(tmp_path / "warehouse")
+    result = msdw("run", "--inbox", str(tmp_path / "inbox"), "--warehouse", str(warehouse.root))
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Blocked: the mart gate failed" in result.stdout
+    assert "no return has been accepted" in result.stdout
+    assert not warehouse.marts.exists()
+    attempt = json.loads((warehouse.root / "publish.json").read_text())["last_attempt"]
+    assert attempt["published"] is False and "no return has been accepted" in attempt["failures"][0]

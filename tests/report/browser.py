@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,12 +174,13 @@ async def _drain(stream: asyncio.StreamReader | None) -> None:
 
 
 @contextlib.asynccontextmanager
-async def browser_page(start_timeout: float = 30) -> AsyncIterator[Page]:
-    """A fresh headless Chromium with one blank tab; the browser is killed on leaving."""
+async def browser_page(start_timeout: float = 30, flags: Sequence[str] = ()) -> AsyncIterator[Page]:
+    """A fresh headless Chromium with one blank tab, started with ``flags`` too; the browser is killed on leaving."""
     profile = Path(tempfile.mkdtemp(prefix="msdw-chromium-"))
     process = await asyncio.create_subprocess_exec(
         os.fspath(chromium_path()),
         *CHROMIUM_FLAGS,
+        *flags,
         "--remote-debugging-port=0",
         f"--user-data-dir={profile}",
         "about:blank",
