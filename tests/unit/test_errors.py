@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 from msdw.errors import EXIT_USAGE, MsdwError, PublishFailed, SetupError
 from msdw.gate import GateError
 from msdw.publish import PublishError
@@ -63,7 +65,8 @@ def test_missing_reference_data_is_a_set_up_error_without_traceback(tmp_path: Pa
 def test_an_unexpected_exception_keeps_its_traceback(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
-    (warehouse / "ledger.duckdb").write_text("not a database")
+    duckdb.connect(os.fspath(warehouse / "ledger.duckdb")).close()
+    (warehouse / "publish.json").write_text("{ not JSON")  # a bug's kind of failure: nothing of ours explains it
     result = _msdw("status", "--warehouse", os.fspath(warehouse))
     assert result.returncode == 1
     assert "Traceback" in result.stderr
