@@ -1,11 +1,12 @@
 """Airflow DAGs ingest_police, ingest_glaa, ingest_border_force, ingest_cps: one per source, made from its description.
 
 Each DAG lands new inbox files (archive, identify, register), then parses, validates and loads the pending return
-versions into the raw zone, then announces the source's Asset, carrying the inbox and warehouse it worked on and
-whether the ledger changed: ``build_warehouse`` runs once every source has announced, on that warehouse. The DAGs
-look for new files on the schedule ``MSDW_INGEST_SCHEDULE`` (default every ten minutes) and are unpaused when
-created. The inbox and warehouse come from ``msdw.config`` (environment, Airflow Variables, the run's conf). The work
-lives in ``msdw.landing`` and ``msdw.ingest``; this file only wires it.
+versions into the raw zone, then writes the receipts of what it processed for the submitters (``msdw.receipts``),
+then announces the source's Asset, carrying the inbox and warehouse it worked on and whether the ledger changed:
+``build_warehouse`` runs once every source has announced, on that warehouse. The DAGs look for new files on the
+schedule ``MSDW_INGEST_SCHEDULE`` (default every ten minutes) and are unpaused when created. The inbox and warehouse
+come from ``msdw.config`` (environment, Airflow Variables, the run's conf). The work lives in ``msdw.landing``,
+``msdw.ingest`` and ``msdw.receipts``; this file only wires it.
 """
 
 from __future__ import annotations
@@ -85,7 +86,16 @@ def make_ingest_dag(source: Source):
             get_current_context()["outlet_events"][raw_asset(source.name)].extra = extra
             return extra
 
-        announce(load(land()))
+        # Receipts for the submitters when the processing ends, before the Asset wakes the build (anomaly flags).
+        @task(retries=2, retry_delay=dt.timedelta(seconds=10), pool=WAREHOUSE_POOL, multiple_outputs=False)
+        def receipts(result: dict) -> dict:
+            from msdw.receipts import write_receipts
+            from msdw.warehouse import Warehouse
+
+            return write_receipts(Warehouse.at(result["warehouse"]).ensure(), source.name).as_dict()
+
+        loaded = load(land())
+        receipts(loaded) >> announce(loaded)
 
     return ingest()
 

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="show the state of returns and the last publish")
     status.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
     status.add_argument("--all", action="store_true", help="list every expected return, not only problems")
+    status.add_argument("--submitter", metavar="CODE", help="one submitter's recent returns and their receipts")
+    status.add_argument("--months", type=int, default=12, help="with --submitter: how many recent months (12)")
     status.set_defaults(func=_status)
 
     from msdw.release.command import add_arguments as add_release_arguments
@@ -108,6 +110,7 @@ def _run(args: argparse.Namespace) -> int:
     summary = run_summary(warehouse, run_id)
     failed = [o for o in outcomes if o.failed_tasks]
     _print_summary(summary)
+    _print_receipts(warehouse, outcomes)
     build = next((o for o in outcomes if o.dag_id == "build_warehouse"), None)
     code = EXIT_PUBLISHED
     if failed:
@@ -164,6 +167,24 @@ def _print_summary(s: object) -> None:
         print(f"  rejected {rejection}")
 
 
+def _print_receipts(warehouse: Warehouse, outcomes: list) -> None:
+    """Write what the ingest DAGs' receipts tasks left (none, normally), and say what they wrote and to whom."""
+    from msdw.receipts import receipts_root, write_receipts
+
+    done = [r for o in outcomes for r in o.returns.values() if isinstance(r, dict) and "no_contact" in r]
+    final = write_receipts(warehouse).as_dict()
+    written = final["written"] + sum(r["written"] for r in done)
+    no_contact = sorted({s for r in [*done, final] for s in r["no_contact"]})
+    failures = [f for r in [*done, final] for f in r["delivery_failures"]]
+    print(f"Receipts: {written} written under {receipts_root(warehouse)}.")
+    if no_contact:
+        listed = ", ".join(no_contact[:30]) + (f" and {len(no_contact) - 30} more" if len(no_contact) > 30 else "")
+        contacts = warehouse.root / "contacts.yml"
+        print(f"  no contact for {len(no_contact)} submitters (add them to {contacts}): {listed}")
+    for failure in failures[:10]:
+        print(f"  not delivered: {failure}")
+
+
 def _status(args: argparse.Namespace) -> int:
     from msdw.status import return_status
 
@@ -171,6 +192,10 @@ def _status(args: argparse.Namespace) -> int:
     if not warehouse.ledger_db.exists():
         print(f"No warehouse at {warehouse.root}: run `msdw run --warehouse {args.warehouse}` first.")
         return EXIT_USAGE
+    if args.submitter:
+        from msdw.receipts.status import print_submitter
+
+        return print_submitter(warehouse, args.submitter, args.months)
     rows = return_status(warehouse)
     counts: dict[str, int] = {}
     for row in rows:

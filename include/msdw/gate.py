@@ -210,6 +210,18 @@ def mart_tables() -> tuple[MartTable, ...]:
             counts=("versions_received", "rows_accepted", "warnings"),
         ),
         MartTable(
+            "mart_submitter_quality",
+            key=("month", "source", "submitter", "part"),
+            not_null=("status", "on_time"),
+            codes=(
+                ("status", RETURN_STATUSES),
+                ("source", tuple(s.name for s in SOURCES)),
+                ("part", tuple(dict.fromkeys(p for s in SOURCES for p in s.parts))),
+            ),
+            counts=("days_late", "versions_received", "rows_accepted", "warnings", "anomalies"),
+            rates=("timeliness_rate", "validity_rate"),
+        ),
+        MartTable(
             "mart_cps_outcomes",
             key=("year", "cps_area", "outcome"),
             codes=(("outcome", codes.CPS_OUTCOMES),),
@@ -384,6 +396,13 @@ def reconciliations() -> tuple[Reconciliation, ...]:
             "select count(*) from {raw}",
             ("fct_operation_months",),
             raw_table="police_operations",
+        ),
+        Reconciliation(
+            "mart_submitter_quality = mart_return_status",
+            "select count(*) from mart_submitter_quality q join mart_return_status r"
+            " using (month, source, submitter, part) where q.status = r.status",
+            "select count(*) from mart_return_status",
+            ("mart_submitter_quality", "mart_return_status"),
         ),
     ]
     return tuple(checks)

@@ -20,7 +20,8 @@ from msdw.alerts import Alert
 from msdw.sources import SOURCES
 from msdw.warehouse import Warehouse
 
-KINDS = ("GATE_FAILED", "STALE_MARTS", "NO_DATA", "MISSING", "RELEASE_DUE", "LATE", "QUARANTINED")  # most urgent first
+# most urgent first
+KINDS = ("GATE_FAILED", "STALE_MARTS", "NO_DATA", "MISSING", "RELEASE_DUE", "LATE", "QUARANTINED", "ANOMALY")
 DUE_DAYS = {s.name: s.due_day for s in SOURCES}
 DEADLINE_DAY = max(DUE_DAYS.values())  # every source's returns for a month are due by this day
 
@@ -242,6 +243,19 @@ def check_release(warehouse: Warehouse, rows: list[tuple], now: dt.datetime, pol
     return [Finding("RELEASE_DUE", f"release {due}", f"not made: run `msdw release --warehouse {warehouse.root}`")]
 
 
+def check_anomalies(warehouse: Warehouse, now: dt.datetime, policy: MonitorPolicy) -> list[Finding]:
+    """Accepted returns of the last ``lookback_months`` whose rows break from their submitter's history
+    (``msdw.receipts.anomalies``: the thresholds are set there)."""
+    from msdw.receipts.anomalies import anomalies, latest
+
+    recent_from = add_months(dt.date(now.year, now.month, 1), -policy.lookback_months)
+    return [
+        Finding("ANOMALY", f"{a.source} {a.submitter} {a.part} {_month_label(a.month)}", a.message)
+        for a in latest(anomalies(warehouse))
+        if a.month >= recent_from
+    ]
+
+
 def last_accepted_at(warehouse: Warehouse) -> dt.datetime | None:
     """When the latest return version was accepted into the raw zone (UTC), or None."""
     from msdw.ledger import Ledger
@@ -265,6 +279,7 @@ def monitor(warehouse: Warehouse, now: dt.datetime | None = None, policy: Monito
         findings = check_returns(rows, now, policy)
         findings += check_publish(read_publish_record(warehouse), last_accepted_at(warehouse), now, policy)
         findings += check_release(warehouse, rows, now, policy)
+        findings += check_anomalies(warehouse, now, policy)
     findings.sort(key=lambda f: (KINDS.index(f.kind), f.subject))
     counts = {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS}
     return MonitorReport(now, os.fspath(warehouse.root), tuple(findings), counts)

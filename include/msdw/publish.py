@@ -45,6 +45,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "mart_crime_recording",
     "mart_victim_pathway",
     "mart_return_status",
+    "mart_submitter_quality",
     "mart_cps_outcomes",
     "mart_nationality_profile",
     "mart_persons_identified",

@@ -287,3 +287,40 @@ def test_operation_outcomes_follow_operations_to_convictions(marts: duckdb.DuckD
     )
     assert convictions >= 1 and operations_convicted >= 1  # OP1's defendant D1 was convicted
     assert totals[-1] == 1 and totals[3] == 2  # OP1 convicted; OP2 prosecuted, its defendant acquitted
+
+
+def test_submitter_quality_agrees_with_return_status_for_every_return(marts: duckdb.DuckDBPyConnection) -> None:
+    disagreements = marts.execute(
+        """
+        select coalesce(q.month, r.month), coalesce(q.submitter, r.submitter), coalesce(q.part, r.part),
+               q.status, r.status
+        from main.mart_submitter_quality q
+        full join main.mart_return_status r using (month, source, submitter, part)
+        where q.status is distinct from r.status
+           or q.versions_received is distinct from r.versions_received
+           or q.rows_accepted is distinct from coalesce(r.rows_accepted, 0)
+           or q.warnings is distinct from coalesce(r.warnings, 0)
+           or q.on_time is distinct from (r.status = 'ACCEPTED')
+           or (q.days_late > 0) is distinct from (case when r.status in ('ACCEPTED', 'LATE') then r.status = 'LATE' end)
+        """
+    ).fetchall()
+    assert disagreements == []
+    assert one(marts, "select count(*) from main.mart_submitter_quality")[0] == 3 * 7
+
+
+def test_submitter_quality_days_late_first_time_and_rolling_rates(marts: duckdb.DuckDBPyConnection) -> None:
+    rows = {
+        (r[0], r[1], r[2]): r[3:]
+        for r in marts.execute(
+            "select month, submitter, part, days_late, accepted_first_time, anomalies, timeliness_rate, validity_rate"
+            " from main.mart_submitter_quality"
+        ).fetchall()
+    }
+    assert rows[(FEB, MET, "victims")][0] == 5  # received 20 March: the 16th is 1 day late, the 20th 5
+    assert rows[(MAR, MET, "victims")][0] == 0
+    assert rows[(MAR, MET, "operations")][:2] == (None, None)  # MISSING: nothing received
+    assert rows[(JAN, CUMBRIA, "victims")][:2] == (None, False)  # QUARANTINED
+    # MET victims: January on time, February late, March on time
+    assert rows[(MAR, MET, "victims")][3] == 2 / 3 and rows[(JAN, MET, "victims")][3] == 1.0
+    assert rows[(JAN, CUMBRIA, "victims")][4] == 0.0 and rows[(MAR, MET, "operations")][4] == 1.0
+    assert all(r[2] == 0 for r in rows.values())  # the scenario has no anomaly flags

@@ -52,7 +52,7 @@ def test_dag_integrity() -> None:
         "monitor_returns",
     } <= set(bag.dag_ids)
     for dag_id in ("ingest_police", "ingest_glaa", "ingest_border_force", "ingest_cps"):
-        assert [t.task_id for t in bag.dags[dag_id].topological_sort()] == ["land", "load", "announce"]
+        assert [t.task_id for t in bag.dags[dag_id].topological_sort()] == ["land", "load", "receipts", "announce"]
 
 
 def test_every_file_gets_its_outcome(ingested) -> None:
@@ -262,3 +262,31 @@ def test_a_build_over_an_empty_raw_zone_does_not_publish(tmp_path: Path) -> None
     assert not warehouse.marts.exists()
     attempt = json.loads((warehouse.root / "publish.json").read_text())["last_attempt"]
     assert attempt["published"] is False and "no return has been accepted" in attempt["failures"][0]
+
+
+def test_the_ingest_dags_write_receipts_that_status_shows(ingested) -> None:
+    import sqlite3
+
+    from msdw.receipts import receipts_root
+
+    _, warehouse, _, stdout = ingested
+    assert "Receipts: " in stdout and "no contact for" in stdout  # no contacts.yml: every submitter is listed
+    con = sqlite3.connect(warehouse.airflow_home / "airflow.db")
+    try:
+        values = con.execute("select value from xcom where task_id = 'receipts' and key = 'return_value'").fetchall()
+    finally:
+        con.close()
+    written = [json.loads(value if isinstance(value, str) else value.decode())["written"] for (value,) in values]
+    # each ingest DAG's receipts task wrote its source's receipts; in a run again (if one ran first), none
+    assert len(written) in (4, 8) and sum(written) > 0 and sum(1 for n in written if n) <= 4
+    root = receipts_root(warehouse)
+    with Ledger(warehouse.ledger_db).connect(read_only=True) as con:
+        versions = con.execute("select submitter, strftime(month, '%Y-%m'), source, part, version from versions")
+        for submitter, month, source, part, version in versions.fetchall():
+            assert (root / submitter / month / f"{source}__{part}__v{version}.json").is_file()
+    for path in root.rglob("*.*"):
+        text = path.read_text(encoding="utf-8")
+        assert not [value for value in (*fx.NAMES, *fx.DATES_OF_BIRTH) if value in text], path
+    result = msdw("status", "--warehouse", str(warehouse.root), "--submitter", "E23000003")
+    assert result.returncode == 0, result.stderr
+    assert "QUARANTINED" in result.stdout and "v1" in result.stdout and "problems 1" in result.stdout

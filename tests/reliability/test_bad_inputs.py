@@ -111,9 +111,9 @@ def test_batches_of_one_return_give_the_same_outcome(runs, tmp_path: Path, monke
 
 
 def test_published_figures_equal_a_run_without_the_bad_files(runs) -> None:
-    """Every figure is the same with and without the bad files. The return status differs by design (the bad returns
-    appear there, quarantined), and months and forces seen only in bad returns add calendar rows and all-zero rows to
-    the month-by-agency and month-by-force grids."""
+    """Every figure is the same with and without the bad files. The return status and the submitters' data quality
+    differ by design (the bad returns appear there, quarantined), and months and forces seen only in bad returns add
+    calendar rows and all-zero rows to the month-by-agency and month-by-force grids."""
     from msdw.publish import PUBLISHED_TABLES
     from msdw.transform import build_warehouse
 
@@ -125,10 +125,67 @@ def test_published_figures_equal_a_run_without_the_bad_files(runs) -> None:
                 {
                     t: con.execute(f"select * from main.{t} order by all").fetchall()
                     for t in PUBLISHED_TABLES
-                    if t not in ("mart_return_status", "dim_month")
+                    if t not in ("mart_return_status", "mart_submitter_quality", "dim_month")
                 }
             )
         for grid in ("mart_monthly_summary", "mart_crime_recording"):  # month x submitter grids: drop empty cells
             figures[-1][grid] = [r for r in figures[-1][grid] if any(r[2:])]
     assert figures[0]["fct_victim_identifications"]
     assert figures[0] == figures[1]
+
+
+# --- receipts of the same run (msdw.receipts): about 4 s more ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def receipts(runs) -> dict[str, dict]:
+    """Every receipt written for the mixed run, by its path under receipts/."""
+    from msdw.receipts import receipts_root, write_receipts
+
+    _, mixed = runs
+    write_receipts(mixed, send=False)
+    root = receipts_root(mixed)
+    return {p.relative_to(root).as_posix(): json.loads(p.read_text(encoding="utf-8")) for p in root.rglob("*.json")}
+
+
+def _receipt_of(receipts: dict[str, dict], path: str) -> dict:
+    (found,) = [r for r in receipts.values() if r.get("kind") == "receipt" and r["original_path"] == path]
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.path[-60:] for c in CASES])
+def test_each_bad_return_has_a_receipt_naming_its_row_and_column(receipts, case: bad_returns.Bad) -> None:
+    if case.outcome == "REJECTED":
+        (rejection,) = [
+            r for r in receipts.values() if r.get("kind") == "rejection" and r["original_path"] == case.path
+        ]
+        assert rejection["status"] == "REJECTED" and case.words in rejection["reason"] and rejection["fix"]
+        return
+    receipt = _receipt_of(receipts, case.path)
+    assert receipt["status"] == "QUARANTINED" and receipt["rows"] == 0
+    problems = receipt["problems"]
+    assert problems and all(p["rule"] and p["message"] and p["fix"] for p in problems)
+    assert any(case.words in p["message"] or case.words == p["column"] for p in problems), problems[:3]
+    if case.column:
+        assert case.column in {p["column"] for p in problems}, problems[:3]
+    if case.row:
+        assert case.row in {p["row"] for p in problems}, problems[:3]
+
+
+def test_no_receipt_quotes_a_name_or_date_of_birth(runs, receipts) -> None:
+    from msdw.receipts import receipts_root
+
+    _, mixed = runs
+    personal = [*fx.NAMES, *fx.DATES_OF_BIRTH, "Anna"]  # "Anna" is the bad corpus's victims' given name
+    files = list(receipts_root(mixed).rglob("*.*"))
+    assert len(files) == 2 * len(receipts)  # a JSON and its HTML twin
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not [value for value in personal if value in text], path
+
+
+def test_good_returns_have_accepted_receipts(receipts) -> None:
+    good = [r for r in receipts.values() if r.get("kind") == "receipt" and r["status"] != "QUARANTINED"]
+    assert len(good) == 7 and {r["status"] for r in good} <= {"ACCEPTED", "LATE"}
+    assert all(not r["problems"] and r["rows"] >= 0 for r in good)
+    assert sum(r["status"] == "ACCEPTED" for r in good) >= 6

@@ -289,6 +289,38 @@ DIM_NATIONALITY = [
     {"nationality_code": "UNK", "alpha2": None, "nationality_name": "Unknown"},
 ]
 
+
+def _quality(row: dict) -> dict:
+    """The mart_submitter_quality row of a mart_return_status row (rolling rates of the fixture's single quarter)."""
+    status = row["status"]
+    same = [
+        r
+        for r in RETURN_STATUS
+        if (r["source"], r["submitter"], r["part"]) == (row["source"], row["submitter"], row["part"])
+        and r["month"] <= row["month"]
+    ]
+    received = [r for r in same if r["status"] != "MISSING"]
+    return {
+        "month": row["month"],
+        "source": row["source"],
+        "submitter": row["submitter"],
+        "part": row["part"],
+        "status": status,
+        "on_time": status == "ACCEPTED",
+        "days_late": {"LATE": 4, "ACCEPTED": 0}.get(status),
+        "versions_received": row["versions_received"],
+        "accepted_first_time": None if status == "MISSING" else status != "QUARANTINED",
+        "rows_accepted": row["rows_accepted"] or 0,
+        "warnings": row["warnings"] or 0,
+        "anomalies": 1 if (row["submitter"], row["month"], row["part"]) == (KENT, MAR, "operations") else 0,
+        "timeliness_rate": sum(r["status"] == "ACCEPTED" for r in same) / len(same),
+        "validity_rate": sum(r["status"] != "QUARANTINED" for r in received) / len(received) if received else None,
+    }
+
+
+SUBMITTER_QUALITY = [_quality(row) for row in RETURN_STATUS]
+
+
 TABLES: dict[str, list[dict]] = {
     "dim_month": DIM_MONTH,
     "dim_force": DIM_FORCE,
@@ -302,6 +334,7 @@ TABLES: dict[str, list[dict]] = {
     "mart_crime_recording": CRIME_RECORDING,
     "mart_victim_pathway": VICTIM_PATHWAY,
     "mart_return_status": RETURN_STATUS,
+    "mart_submitter_quality": SUBMITTER_QUALITY,
     "mart_cps_outcomes": CPS_OUTCOMES,
     "mart_nationality_profile": NATIONALITY_PROFILE,
     "mart_persons_identified": PERSONS_IDENTIFIED,

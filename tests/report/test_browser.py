@@ -36,6 +36,20 @@ AXIS_LABELS = """
 """
 
 
+SORT_BY_MISSING = """
+(() => {
+  const table = document.querySelector('table[data-table="quality-by-force"]');
+  const order = () => [...table.tBodies[0].rows].map(row => row.cells[1].textContent.trim());
+  const before = order();
+  const heading = table.querySelector('th[data-key="missing"]');
+  heading.click();
+  const ascending = order();
+  heading.click();
+  return {before: before, ascending: ascending, descending: order(), sorted: heading.dataset.sorted};
+})()
+"""
+
+
 @dataclass
 class Visit:
     state: str
@@ -43,6 +57,7 @@ class Visit:
     axes: list[dict]
     console_errors: list[str]
     requests: list[str]
+    sorting: dict
 
 
 async def _visit(page_path: Path) -> Visit:
@@ -52,7 +67,10 @@ async def _visit(page_path: Path) -> Visit:
         charts = await page.evaluate(CHART_STATE)
         axes = await page.evaluate(AXIS_LABELS)
         await page.screenshot(SCREENSHOT)
-        return Visit(str(state), list(charts or []), list(axes or []), page.log.console_errors, page.log.requests)
+        sorting = await page.evaluate(SORT_BY_MISSING)
+        return Visit(
+            str(state), list(charts or []), list(axes or []), page.log.console_errors, page.log.requests, sorting
+        )
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +101,12 @@ def test_screenshot_is_kept_as_an_artefact(visit: Visit) -> None:
     assert visit.state == "drawn"
     assert SCREENSHOT.stat().st_size > 10_000
     assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_quality_by_force_table_sorts_when_a_heading_is_clicked(visit: Visit) -> None:
+    """The data-quality table comes ranked best first; a click on "Missing" sorts it by missing returns, and a
+    second click reverses the order."""
+    sorting = visit.sorting
+    assert sorting["before"][0] == "Border Force" and sorting["before"][-1] == "Cumbria"
+    assert sorting["ascending"][-1] == "Cumbria"  # the most missing returns (2) last
+    assert sorting["descending"][0] == "Cumbria" and sorting["sorted"] == "descending"

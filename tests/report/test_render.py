@@ -42,7 +42,7 @@ def test_report_is_written_as_index_html_with_one_spec_per_chart(report_page: Pa
     assert report_page.name == "index.html"
     specs = _specs(report_page)
     assert list(specs) == [chart.key for chart in CHARTS]
-    assert len(specs) == 9
+    assert len(specs) == 10
     for key, spec in specs.items():
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6"), key
     html = report_page.read_text(encoding="utf-8")
@@ -222,6 +222,30 @@ def test_return_status_grid_shows_the_worst_status_of_a_month(con: duckdb.DuckDB
     assert cells[("CPS", "2019-01")]["status"] == "Missing"
     assert cells[("Border Force", "2019-02")]["status"] == "On time"
     assert cells[("Metropolitan Police", "2019-03")]["status"] == "On time"
+
+
+def test_submitter_ranking_puts_the_most_timely_first(con: duckdb.DuckDBPyConnection) -> None:
+    rows = q.submitter_ranking(con)
+    assert [r["code"] for r in rows] == ["BF", "E23000001", "E23000032", "CPS", "GLAA", "E23000002"]
+    cumbria = rows[-1]
+    assert (cumbria["submitter"], cumbria["returns_expected"], cumbria["on_time"], cumbria["late"]) == (
+        "Cumbria",
+        6,
+        3,
+        1,
+    )
+    assert (cumbria["missing"], cumbria["timeliness_rate"]) == (2, 0.5)
+    glaa = next(r for r in rows if r["code"] == "GLAA")
+    assert (glaa["quarantined"], glaa["validity_rate"]) == (1, 0.667)
+    assert next(r for r in rows if r["code"] == "E23000032")["anomalies"] == 1
+
+
+def test_quality_by_force_section_has_a_sortable_table(report_page: Path) -> None:
+    html = report_page.read_text(encoding="utf-8")
+    table = html[html.index('<table class="sortable" data-table="quality-by-force">') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 1 + 6  # the heading and a row per submitter
+    assert '<th data-key="timeliness_rate"' in table and '<td data-value="0.5">50%</td>' in table
 
 
 def test_command_redraws_the_report_of_a_warehouse(

@@ -60,6 +60,11 @@ SCHEMA = {
         "month date, source varchar, submitter varchar, part varchar, status varchar, versions_received bigint, "
         "accepted_sha256 varchar, received_at timestamp, rows_accepted bigint, warnings bigint, last_error varchar"
     ),
+    "mart_submitter_quality": (
+        "month date, source varchar, submitter varchar, part varchar, status varchar, on_time boolean, "
+        "days_late bigint, versions_received bigint, accepted_first_time boolean, rows_accepted bigint, "
+        "warnings bigint, anomalies bigint, timeliness_rate double, validity_rate double"
+    ),
     "mart_cps_outcomes": "year integer, cps_area integer, outcome varchar, defendants bigint",
     "mart_nationality_profile": "year integer, nationality_code varchar, victims bigint, suspects bigint",
     "mart_persons_identified": (
@@ -110,6 +115,12 @@ GOOD_ROWS = {
     "mart_victim_pathway": ["(2020, 'LABOUR', 3, 0, 0, 0, 0)", "(2020, 'SEXUAL', 2, 2, 1, 1, 1)"],
     "mart_cps_outcomes": ["(2020, 4, 'CONVICTED_GUILTY_PLEA', 1)", "(2020, 4, 'ACQUITTED', 1)"],
     "mart_nationality_profile": ["(2020, 'GBR', 4, 0)", "(2020, 'ALB', 1, 3)"],
+    "mart_return_status": [
+        "('2020-01-01', 'police', 'E23000001', 'victims', 'LATE', 1, 'ab', '2020-02-20', 3, 0, null)"
+    ],
+    "mart_submitter_quality": [
+        "('2020-01-01', 'police', 'E23000001', 'victims', 'LATE', false, 5, 1, true, 3, 0, 0, 0.0, 1.0)"
+    ],
     "mart_persons_identified": [
         "('2019/20', 'POLICE', 3, 3, 2, 2)",
         "('2019/20', 'GLAA', 1, 1, 0, 0)",
@@ -233,6 +244,15 @@ def spoiled(table: str, old: str, new: str) -> dict[str, list[str]]:
                 "select count(*) from fct_prosecutions)"
             ],
             id="broken reconciliation",
+        ),
+        pytest.param(
+            spoiled("mart_submitter_quality", "'LATE', false", "'ACCEPTED', true"),
+            (),
+            [
+                "mart_submitter_quality = mart_return_status: expect_column_pair_values_to_be_equal (total 0, "
+                "expected 1 from: select count(*) from mart_return_status)"
+            ],
+            id="quality disagrees with return status",
         ),
         pytest.param(
             spoiled("fct_victim_identifications", "'ROU', 'MALE'", "'ROU', 'MAN'"),

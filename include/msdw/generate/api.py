@@ -89,8 +89,8 @@ def generate(
     Each file's modification time is its simulated arrival. The ground truth folder holds:
 
     - ``persons.csv``: identification_id, true_person_id, one row per victim record written;
-    - ``faults.csv``: path, fault, effect (LATE, MISSING, QUARANTINE, REVISION, DUPLICATE, WARNING, NONE), location
-      (inbox, redelivery, nowhere), detail: every fault put in on purpose;
+    - ``faults.csv``: path, fault, effect (LATE, MISSING, QUARANTINE, REVISION, DUPLICATE, WARNING, ANOMALY,
+      NONE), location (inbox, redelivery, nowhere), detail: every fault put in on purpose;
     - ``redeliveries/``: later versions of some returns (revisions, corrected resubmissions, byte-identical
       duplicates) at their inbox paths, with ``redeliveries.csv`` listing them; :func:`redeliver` moves them into the
       inbox, to be processed by a second run;

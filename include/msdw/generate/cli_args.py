@@ -21,6 +21,7 @@ _HELP = {
     "dropped_operations": "share of operations dropped from returns without closure",
     "suspect_count_mismatch": "share of operations whose suspect nationality counts once do not add up",
     "format_variants": "how far submitters stray from the plainest form the contract allows (0 to 1)",
+    "breaks": "share of police returns (after a year) whose counts break sharply: operations cut, victims none",
 }
 
 

@@ -12,9 +12,11 @@ import numpy as np
 
 from msdw.generate.errors import GenerateError
 from msdw.generate.month_view import MonthView
-from msdw.generate.plan import Plan
+from msdw.generate.plan import BREAK_KEEP, Plan
 from msdw.generate.world import World
 from msdw.generate.writers import Rendered, Variant, Writer
+
+BREAK_MIN_ROWS = 10  # a return with fewer rows does not break (a small count falls by chance)
 
 
 @dataclass
@@ -63,6 +65,9 @@ def _deliver(p: Plan, view: MonthView, writer: Writer, inbox: Path, later: Path,
         return
     final_variant = Variant(totals_disagree=p.totals_disagree)
     final = _render(p, view, writer, final_variant)
+    if p.breaks and sum(final.rows.values()) >= BREAK_MIN_ROWS:
+        final = _render(p, view, writer, Variant(keep_share=BREAK_KEEP[p.expected.part]))
+        result.fault(p.relpath, f"break_{p.expected.part}", "ANOMALY", detail=f"{sum(final.rows.values())} rows")
     first = final
     if p.malformed is not None:
         first = _render(p, view, writer, Variant(malformed=p.malformed))

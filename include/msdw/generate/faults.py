@@ -24,6 +24,9 @@ class FaultRates:
     dropped_operations: float = 0.02  # an operation that vanishes from its force's returns without being closed
     suspect_count_mismatch: float = 0.01  # an operation whose suspect nationality counts once do not add up
     format_variants: float = 0.5  # a submitter departing from the plainest form in each way the contract allows
+    # a police return that breaks sharply from its force's history (operations cut to under a third, or no victims),
+    # after a year of history; 0 by default, so that the realistic defaults keep every figure whole
+    breaks: float = 0.0
 
     @classmethod
     def none(cls) -> FaultRates:

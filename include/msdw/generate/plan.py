@@ -17,6 +17,8 @@ from msdw.sources import source
 DAY = 86_400
 CORRECTED_SHARE = 0.7  # broken returns sent again, corrected
 AT_LEAST_ONE_FROM = 20  # with this many returns, every fault with a rate above 0 happens at least once
+BREAK_AFTER = 12  # months of history before a return may break from it
+BREAK_KEEP = {"operations": 0.3, "victims": 0.0}  # share of rows a broken police return keeps
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Plan:
     malformed: str | None = None
     redelivery: str | None = None  # revision | duplicate | correction
     totals_disagree: bool = False
+    breaks: bool = False  # its counts break from the submitter's history (BREAK_KEEP)
     received: int = 0  # seconds since 1970, UTC
     redelivered: int = 0
 
@@ -96,7 +99,14 @@ def _decide(plans: list[Plan], faults: FaultRates) -> None:
     if faults.glaa_totals > 0 and not totals.any() and (glaa & present & ~broken).sum() >= 3:
         candidates = np.flatnonzero(glaa & present & ~broken)
         totals[candidates[np.argmin(d[candidates, 7])]] = True
+    months = np.array([p.expected.month for p in plans], dtype=int)
+    police = np.array([p.expected.source == "police" for p in plans], dtype=bool)
+    steady = present & ~broken & ~revised & ~duplicate & police
+    if len(plans):
+        steady &= months >= months.min() + BREAK_AFTER
+    breaks = at_least_one((d[:, 15] < faults.breaks) & steady, faults.breaks, steady, 15)
     for i, p in enumerate(plans):
+        p.breaks = bool(breaks[i])
         p.missing = bool(missing[i])
         p.late = bool(late[i])
         if broken[i]:

@@ -221,3 +221,28 @@ def return_status_heatmap(rows: list[Row]) -> alt.TopLevelMixin:
             ],
         )
     )
+
+
+def submitter_quality(rows: list[Row]) -> alt.TopLevelMixin:
+    """Timeliness by submitter over the period, best first; hover for validity, warnings and anomalies."""
+    return (
+        alt.Chart(_data(rows), width=WIDTH - 200, height=alt.Step(16))
+        .mark_bar(color="#4c9a5f")
+        .encode(
+            y=alt.Y("submitter:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X(
+                "timeliness_rate:Q",
+                title="Returns accepted on time (last 12 months)",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            tooltip=[
+                alt.Tooltip("rank:Q", title="Rank"),
+                alt.Tooltip("submitter:N", title="Submitter"),
+                alt.Tooltip("timeliness_rate:Q", title="On time", format=".0%"),
+                alt.Tooltip("validity_rate:Q", title="Accepted first time", format=".0%"),
+                alt.Tooltip("missing:Q", title="Missing"),
+                alt.Tooltip("anomalies:Q", title="Anomalies"),
+            ],
+        )
+    )

@@ -7,7 +7,7 @@ The page loads nothing from the network. When every chart has drawn it sets ``da
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -28,6 +28,8 @@ class Section:
     blurb: str
     spec: dict
     rows: int
+    columns: tuple[tuple[str, str], ...] = ()  # (key, heading) of a table people can sort, under the chart
+    table: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ _TEMPLATE = jinja2.Template(
   section p { margin: 0 0 .8rem; color: #444; max-width: 60rem; }
   .empty { color: #8a6d3b; font-style: italic; }
   .chart-error { color: #a94442; white-space: pre-wrap; }
+  table.sortable { border-collapse: collapse; margin-top: 1rem; font-size: .85rem; }
+  table.sortable th, table.sortable td { border-bottom: 1px solid #ddd; padding: .25rem .5rem; text-align: right; }
+  table.sortable th:nth-child(2), table.sortable td:nth-child(2) { text-align: left; }
+  table.sortable th { cursor: pointer; background: #f0f0ee; user-select: none; }
   footer { color: #666; font-size: .85rem; max-width: 1000px; margin: 0 auto; padding: 0 2rem 2rem; }
 </style>
 <script>
@@ -87,6 +93,27 @@ _TEMPLATE = jinja2.Template(
     <p class="empty">No rows yet in the published marts for this chart.</p>
     {%- endif %}
     <div class="chart" data-chart="{{ section.key }}"></div>
+    {%- if section.columns %}
+    <table class="sortable" data-table="{{ section.key }}">
+      <thead><tr>
+      {%- for key, heading in section.columns %}
+        <th data-key="{{ key }}" title="Sort by {{ heading }}">{{ heading }}</th>
+      {%- endfor %}
+      </tr></thead>
+      <tbody>
+      {%- for row in section.table %}
+        <tr>
+        {%- for key, heading in section.columns %}
+          {%- set value = row[key] %}
+          <td data-value="{{ '' if value is none else value }}">
+            {{- '' if value is none else ('%.0f%%' | format(value * 100) if key.endswith('_rate') else value) -}}
+          </td>
+        {%- endfor %}
+        </tr>
+      {%- endfor %}
+      </tbody>
+    </table>
+    {%- endif %}
   </section>
   {%- endfor %}
 </main>
@@ -102,6 +129,23 @@ _TEMPLATE = jinja2.Template(
       element.className = "chart chart-error";
       element.textContent = "This chart could not be drawn: " + error;
       throw error;
+    });
+  });
+  document.querySelectorAll("table.sortable th").forEach(function (th) {
+    th.addEventListener("click", function () {
+      const table = th.closest("table"), body = table.tBodies[0], index = th.cellIndex;
+      const ascending = th.dataset.sorted !== "ascending";
+      table.querySelectorAll("th").forEach(function (other) { delete other.dataset.sorted; });
+      th.dataset.sorted = ascending ? "ascending" : "descending";
+      const value = function (row) {
+        const text = row.cells[index].dataset.value, number = Number(text);
+        return text !== "" && !isNaN(number) ? number : text;
+      };
+      [...body.rows].sort(function (a, b) {
+        const x = value(a), y = value(b);
+        const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+        return ascending ? order : -order;
+      }).forEach(function (row) { body.appendChild(row); });
     });
   });
   Promise.all(drawn).then(

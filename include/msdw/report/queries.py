@@ -250,3 +250,59 @@ def headline(con: duckdb.DuckDBPyConnection) -> Headline:
         """,
     )
     return Headline(**row)  # type: ignore[arg-type]
+
+
+QUALITY_COLUMNS = (
+    ("rank", "Rank"),
+    ("submitter", "Submitter"),
+    ("returns_expected", "Returns expected"),
+    ("on_time", "On time"),
+    ("late", "Late"),
+    ("quarantined", "Quarantined"),
+    ("missing", "Missing"),
+    ("timeliness_rate", "Timeliness"),
+    ("validity_rate", "Accepted first time"),
+    ("warnings", "Warnings"),
+    ("anomalies", "Anomalies"),
+)
+
+
+def submitter_ranking(con: duckdb.DuckDBPyConnection, months: int = 12) -> list[Row]:
+    """Every submitter over the last ``months`` months of ``mart_submitter_quality``, ranked: the best timeliness
+    first, then validity (first versions accepted), then the fewest missing returns."""
+    return fetch(
+        con,
+        f"""
+        with period as (
+            select q.*
+            from mart_submitter_quality as q
+            where q.month > (select max(month) from mart_submitter_quality) - to_months(?)
+        ),
+        per_submitter as (
+            select
+                p.submitter as code,
+                coalesce(f.force_name, {_case("p.submitter", SUBMITTER_NAMES)}) as submitter,
+                count(*) as returns_expected,
+                count(*) filter (where p.status = 'ACCEPTED') as on_time,
+                count(*) filter (where p.status = 'LATE') as late,
+                count(*) filter (where p.status = 'QUARANTINED') as quarantined,
+                count(*) filter (where p.status = 'MISSING') as missing,
+                avg(case when p.on_time then 1.0 else 0.0 end) as timeliness_rate,
+                avg(case when p.accepted_first_time then 1.0 when not p.accepted_first_time then 0.0 end)
+                    as validity_rate,
+                sum(p.warnings) as warnings,
+                sum(p.anomalies) as anomalies
+            from period as p
+            left join dim_force as f on f.force_code = p.submitter
+            group by p.submitter, f.force_name
+        )
+        select
+            rank() over (order by timeliness_rate desc, validity_rate desc nulls last, missing, code) as rank,
+            submitter, code, returns_expected, on_time, late, quarantined, missing,
+            round(timeliness_rate, 3) as timeliness_rate, round(validity_rate, 3) as validity_rate,
+            warnings, anomalies
+        from per_submitter
+        order by rank
+        """,
+        [months],
+    )

@@ -29,6 +29,7 @@ class Chart:
     blurb: str
     query: Callable[[duckdb.DuckDBPyConnection], list[queries.Row]]
     build: Callable[[list[queries.Row]], alt.TopLevelMixin]
+    columns: tuple[tuple[str, str], ...] = ()  # when given, the rows are also shown as a table people can sort
 
 
 CHARTS: tuple[Chart, ...] = (
@@ -106,6 +107,16 @@ CHARTS: tuple[Chart, ...] = (
         queries.return_status_grid,
         charts.return_status_heatmap,
     ),
+    Chart(
+        "quality-by-force",
+        "Data quality by force",
+        "Each submitter's returns over the last 12 months: the share accepted on time, the share whose first version "
+        "was accepted, and the returns flagged as breaking sharply from the submitter's own history; ranked from best "
+        "to worst. Click a column's heading to sort the table by it (mart_submitter_quality).",
+        queries.submitter_ranking,
+        charts.submitter_quality,
+        queries.QUALITY_COLUMNS,
+    ),
 )
 
 
@@ -157,7 +168,10 @@ def _sections(con: duckdb.DuckDBPyConnection) -> list[Section]:
     sections = []
     for chart in CHARTS:
         rows = _read(con, f"chart {chart.title!r}", chart.query)
-        sections.append(Section(chart.key, chart.title, chart.blurb, chart.build(rows).to_dict(), len(rows)))
+        table = rows if chart.columns else []
+        sections.append(
+            Section(chart.key, chart.title, chart.blurb, chart.build(rows).to_dict(), len(rows), chart.columns, table)
+        )
     return sections
 
 

@@ -35,6 +35,7 @@ class Variant:
     malformed: str | None = None
     totals_disagree: bool = False
     resaved: bool = False  # the same content saved again (a revision of a return with no rows)
+    keep_share: float | None = None  # keep only this share of the rows (the first ones): a break in the history
 
 
 @dataclass
@@ -56,6 +57,8 @@ def kept_rows(n: int, variant: Variant) -> np.ndarray:
     keep = np.arange(n)
     if variant.drop_row is not None and n > 0:
         keep = np.delete(keep, int(variant.drop_row * n))
+    if variant.keep_share is not None:
+        keep = keep[: int(len(keep) * variant.keep_share)]
     return keep
 
 
