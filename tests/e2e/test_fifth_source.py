@@ -3,8 +3,8 @@
 In a copy of the project, the test adds the National Crime Agency sending a victims return (CSV, its own submitter
 and agency code) exactly as docs/architecture.md ("Adding a source") tells a maintainer to, regenerates the derived
 artefacts with the one command, and runs `msdw run` on the fixture inbox with the NCA's returns beside the four
-agencies'. Cost: one `msdw run` of a small inbox and one regeneration, shared by every test here: about
-150 s on an idle 2-core machine, 270 s on a busy one.
+agencies'. Cost: one `msdw run` of a small inbox and one regeneration, shared by every test here: 70 to 100 s
+measured on the shared 2-core machine, 270 s at its busiest.
 """
 
 from __future__ import annotations
