@@ -17,7 +17,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: run test lint bench clean setup manifest
+.PHONY: run test lint bench clean setup manifest generate
 
 setup: $(VENV)/.installed
 
@@ -43,6 +43,11 @@ $(INBOX): | $(VENV)/.installed
 
 run: $(VENV)/.installed | $(INBOX)
 	$(BIN)/msdw run --inbox $(INBOX) --warehouse $(WAREHOUSE)
+
+# Every artefact generated from the descriptions: dbt sources YAML and identifications model, GX suites, data
+# dictionary.
+generate: $(VENV)/.installed
+	$(BIN)/python -m msdw.generated
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check include dags tests bench

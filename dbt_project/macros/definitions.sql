@@ -37,15 +37,18 @@
 
 {% macro return_kinds() %}
     {#-
-        One row per kind of return the sources describe (source, agency, part, fixed submitter), read from the meta
-        of the raw sources so that the expected returns follow msdw.sources.
+        One row per kind of return the sources describe (source, agency, part, fixed submitter, due day), read from the
+        meta of the raw sources so that the expected returns follow msdw.sources.
     -#}
     {%- set kinds = [] -%}
     {%- if execute -%}
         {%- for node in raw_sources() -%}
             {%- set meta = node.config.meta -%}
             {%- if meta.get('return_part') -%}
-                {%- set kind = (meta['return_source'], meta['agency_code'], meta['return_part'], meta.get('submitter')) -%}
+                {%- set kind = (
+                    meta['return_source'], meta['agency_code'], meta['return_part'], meta.get('submitter'),
+                    meta['due_day']
+                ) -%}
                 {%- if kind not in kinds -%}{%- do kinds.append(kind) -%}{%- endif -%}
             {%- endif -%}
         {%- endfor -%}
@@ -56,16 +59,18 @@
             {%- for kind in kinds %}
                 (
                     '{{ kind[0] }}', '{{ kind[1] }}', '{{ kind[2] }}',
-                    {% if kind[3] %}'{{ kind[3] }}'{% else %}cast(null as varchar){% endif %}
+                    {% if kind[3] %}'{{ kind[3] }}'{% else %}cast(null as varchar){% endif %},
+                    {{ kind[4] }}
                 ){{ "," if not loop.last }}
             {%- endfor %}
-        ) as kinds (source, agency_code, part, fixed_submitter)
+        ) as kinds (source, agency_code, part, fixed_submitter, due_day)
     {%- else -%}
         select
             cast(null as varchar) as source,
             cast(null as varchar) as agency_code,
             cast(null as varchar) as part,
-            cast(null as varchar) as fixed_submitter
+            cast(null as varchar) as fixed_submitter,
+            cast(null as integer) as due_day
         limit 0
     {%- endif -%}
 {% endmacro %}

@@ -28,3 +28,19 @@
         where version_rows.month in ({{ changed_months() }})
     {%- endif %}
 {% endmacro %}
+
+
+{% macro latest_accepted_model(staging_model) %}
+    {#-
+        A whole intermediate model: the latest accepted version of every return of one staging model, rebuilt month
+        by month (incremental, delete+insert on month). Each int_<table>_latest model is one call of this macro.
+    -#}
+    {{
+        config(
+            materialized='incremental',
+            incremental_strategy='delete+insert',
+            unique_key='month',
+        )
+    }}
+    {{ latest_accepted(ref(staging_model)) }}
+{% endmacro %}

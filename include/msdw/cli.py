@@ -8,10 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from msdw.returns import MsdwError
+from msdw.errors import EXIT_BLOCKED, EXIT_PUBLISHED, EXIT_USAGE, MsdwError
 from msdw.warehouse import DEFAULT_INBOX, DEFAULT_WAREHOUSE, Warehouse
-
-EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
-    except MsdwError as exc:
+    except MsdwError as exc:  # our own errors say what to do; anything else is a bug and keeps its traceback
         print(f"msdw: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exc.exit_code
     except KeyboardInterrupt:
         print("msdw: interrupted; run the same command again to resume (nothing accepted is lost)", file=sys.stderr)
         return 130

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from msdw import mart_rules
+from msdw.errors import SetupError
 from msdw.gx_context import RunIdentifier, gx, gxe, run_on_frame, warehouse_context
 from msdw.raw import table_glob
-from msdw.sources import SOURCES, codes
+from msdw.sources import SOURCES, codes, victim_agencies, victim_tables
 from msdw.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -41,12 +43,12 @@ RECONCILIATION_FORMAT: dict[str, Any] = {
 }
 AGE_GROUPS = ("CHILD", "ADULT", "UNKNOWN")
 RETURN_STATUSES = ("ACCEPTED", "LATE", "QUARANTINED", "MISSING")
-VICTIM_AGENCIES = ("POLICE", "GLAA", "BORDER_FORCE")
+VICTIM_AGENCIES = victim_agencies()
 ALL_AGENCIES = "ALL"  # mart_persons_identified's row for the agencies together
 CPS_AREA_RANGE = (1, 14)
 
 
-class GateError(RuntimeError):
+class GateError(SetupError, RuntimeError):
     """The mart gate could not run at all (no database, unreadable raw zone)."""
 
 
@@ -61,7 +63,11 @@ class MartTable:
     counts: tuple[str, ...] = ()
     rates: tuple[str, ...] = ()
     ranges: tuple[tuple[str, int, int], ...] = ()
-    at_least: tuple[tuple[str, str], ...] = ()  # (a, b): a >= b on every row
+
+    @property
+    def at_least(self) -> tuple[tuple[str, str], ...]:
+        """(a, b): a >= b on every row, from the dbt tests ``not_less_than`` of the mart (msdw.mart_rules)."""
+        return mart_rules.at_least(self.name)
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,6 @@ def mart_tables() -> tuple[MartTable, ...]:
                 ("exploitation_type", exploitation),
             ),
             counts=("agencies_count", "identifications_count"),
-            at_least=(("identifications_count", "agencies_count"),),
         ),
         MartTable(
             "fct_operations",
@@ -174,11 +179,6 @@ def mart_tables() -> tuple[MartTable, ...]:
                 "inspections",
                 "money_recovered_gbp",
             ),
-            at_least=(
-                ("victims_identified", "nrm_referrals"),
-                ("victims_identified", "dtn_submissions"),
-                ("defendants_finalised", "convictions"),
-            ),
         ),
         MartTable(
             "mart_crime_recording",
@@ -186,7 +186,6 @@ def mart_tables() -> tuple[MartTable, ...]:
             codes=(("force_code", forces),),
             counts=("nrm_referrals", "with_crime_recorded"),
             rates=("compliance_rate",),
-            at_least=(("nrm_referrals", "with_crime_recorded"),),
         ),
         MartTable(
             "mart_victim_pathway",
@@ -198,12 +197,6 @@ def mart_tables() -> tuple[MartTable, ...]:
                 "persons_crime_recorded",
                 "persons_in_prosecuted_operation",
                 "persons_in_convicted_operation",
-            ),
-            at_least=(
-                ("persons_identified", "persons_nrm_referred"),
-                ("persons_identified", "persons_crime_recorded"),
-                ("persons_identified", "persons_in_prosecuted_operation"),
-                ("persons_in_prosecuted_operation", "persons_in_convicted_operation"),
             ),
         ),
         MartTable(
@@ -245,11 +238,6 @@ def mart_tables() -> tuple[MartTable, ...]:
             key=("financial_year", "agency_code"),
             codes=(("agency_code", (*VICTIM_AGENCIES, ALL_AGENCIES)),),
             counts=("identifications", "persons", "nrm_referrals", "persons_nrm_referred"),
-            at_least=(
-                ("identifications", "persons"),
-                ("nrm_referrals", "persons_nrm_referred"),
-                ("persons", "persons_nrm_referred"),
-            ),
         ),
         MartTable(
             "mart_operation_outcomes",
@@ -264,12 +252,6 @@ def mart_tables() -> tuple[MartTable, ...]:
                 "defendants_finalised",
                 "convictions",
                 "operations_convicted",
-            ),
-            at_least=(
-                ("operations", "operations_prosecuted"),
-                ("operations_prosecuted", "operations_convicted"),
-                ("defendants_finalised", "convictions"),
-                ("convictions", "operations_convicted"),
             ),
         ),
     )
@@ -390,11 +372,7 @@ def reconciliations() -> tuple[Reconciliation, ...]:
             (outcomes, "fct_prosecutions", "fct_operations"),
         )
     )
-    for agency, raw in (
-        ("POLICE", "police_victims"),
-        ("GLAA", "glaa_workers"),
-        ("BORDER_FORCE", "border_force_referrals"),
-    ):
+    for agency, raw in ((s.agency_code, t.name) for s, t in victim_tables()):
         checks.append(
             Reconciliation(
                 f"{ids}[{agency}] = raw.{raw}",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from msdw.data_docs import localise_site
+from msdw.errors import SetupError
 from msdw.files import write_text_atomically
 from msdw.warehouse import Warehouse
 
@@ -76,7 +77,7 @@ RENDERED = ".rendered.json"  # in the Data Docs folder: the results and suites i
 _MTIME_SLACK_NS = 2_000_000_000  # pages written since a build began, on file systems with coarse timestamps too
 
 
-class GxSetupError(RuntimeError):
+class GxSetupError(SetupError, RuntimeError):
     """Great Expectations could not be set up for a validation or for Data Docs."""
 
 

@@ -1,6 +1,7 @@
 """Daily checks of a warehouse: overdue and late returns, quarantined returns, stale marts, a blocked publish.
 
-A return is due by the end of the 15th day of the month after its reporting month (returns.md). The monitor knows
+A return is due by the end of its source's due day (``Source.due_day``, the 15th for every agency today) of the month
+after its reporting month (docs/returns.md). The monitor knows
 which returns to expect from the ledger (``msdw.status.return_status``), and also expects every known submitter's
 returns for the months after the latest month seen whose deadline has passed: when nothing arrives at all, that is
 the first thing to hear about.
@@ -16,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from msdw.alerts import Alert
+from msdw.sources import SOURCES
 from msdw.warehouse import Warehouse
 
 # most urgent first
 KINDS = ("GATE_FAILED", "STALE_MARTS", "NO_DATA", "MISSING", "RELEASE_DUE", "LATE", "QUARANTINED", "ANOMALY")
-DEADLINE_DAY = 15
+DUE_DAYS = {s.name: s.due_day for s in SOURCES}
+DEADLINE_DAY = max(DUE_DAYS.values())  # every source's returns for a month are due by this day
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,10 @@ class MonitorReport:
         )
 
 
-def deadline(month: dt.date) -> dt.datetime:
-    """The first moment a return for ``month`` is late: the 16th of the next month, 00:00 UTC."""
+def deadline(month: dt.date, due_day: int = DEADLINE_DAY) -> dt.datetime:
+    """The first moment a return for ``month`` is late: the day after the due day of the next month, 00:00 UTC."""
     year, index = divmod(month.year * 12 + month.month, 12)
-    return dt.datetime(year, index + 1, DEADLINE_DAY + 1, tzinfo=dt.UTC)
+    return dt.datetime(year, index + 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=due_day)
 
 
 def add_months(month: dt.date, n: int) -> dt.date:
@@ -123,8 +126,8 @@ def last_due_month(now: dt.datetime) -> dt.date:
     return month
 
 
-def _due_day(month: dt.date) -> dt.date:
-    return (deadline(month) - dt.timedelta(days=1)).date()
+def _due_day(month: dt.date, source: str) -> dt.date:
+    return (deadline(month, DUE_DAYS.get(source, DEADLINE_DAY)) - dt.timedelta(days=1)).date()
 
 
 def _month_label(month: dt.date) -> str:
@@ -144,9 +147,7 @@ def check_returns(rows: list[tuple], now: dt.datetime, policy: MonitorPolicy) ->
         latest_seen = month if latest_seen is None else max(latest_seen, month)
         subject = f"{source} {submitter} {part} {_month_label(month)}"
         if status == "MISSING" and month <= due_until:
-            findings.append(
-                Finding("MISSING", subject, f"was due by {deadline(month) - dt.timedelta(days=1):%Y-%m-%d}")
-            )
+            findings.append(Finding("MISSING", subject, f"was due by {_due_day(month, source):%Y-%m-%d}"))
         elif status == "LATE" and month >= recent_from:
             findings.append(Finding("LATE", subject, "first received after its deadline"))
         elif status == "QUARANTINED" and month >= recent_from:
@@ -159,7 +160,7 @@ def check_returns(rows: list[tuple], now: dt.datetime, policy: MonitorPolicy) ->
                     Finding(
                         "MISSING",
                         f"{source} {submitter} {part} {_month_label(month)}",
-                        f"was due by {_due_day(month):%Y-%m-%d}; nothing received",
+                        f"was due by {_due_day(month, source):%Y-%m-%d}; nothing received",
                     )
                 )
             month = add_months(month, 1)

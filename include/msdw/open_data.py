@@ -38,6 +38,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from msdw import mart_rules
+from msdw.errors import MsdwError
 from msdw.files import write_text_atomically
 
 SUPPRESSED = "[c]"
@@ -51,7 +53,7 @@ _TOLERANCE = 1e-9
 _CANDIDATES_TRIED = 200
 
 
-class DisclosureError(Exception):
+class DisclosureError(MsdwError):
     """The disclosure rules could not be met for a table; nothing was published."""
 
 
@@ -285,7 +287,6 @@ class OpenTable:
     year: str  # SQL for the calendar year
     dimensions: dict[str, str]  # column -> SQL
     counts: tuple[str, ...]
-    splits: tuple[Split, ...] = ()
     rates: tuple[Rate, ...] = ()
     amounts: tuple[str, ...] = ()
     labels: tuple[Labels, ...] = ()
@@ -293,6 +294,15 @@ class OpenTable:
     @property
     def file_name(self) -> str:
         return f"{self.name}.csv"
+
+    @property
+    def splits(self) -> tuple[Split, ...]:
+        """Counts of a subset of another count, from the source mart's dbt tests ``not_less_than``."""
+        return tuple(
+            Split(whole, part)
+            for whole, part in mart_rules.at_least(self.source)
+            if whole in self.counts and part in self.counts
+        )
 
     @property
     def measures(self) -> tuple[str, ...]:
@@ -322,11 +332,6 @@ OPEN_TABLES: tuple[OpenTable, ...] = (
             "convictions",
             "inspections",
         ),
-        splits=(
-            Split("victims_identified", "nrm_referrals"),
-            Split("victims_identified", "dtn_submissions"),
-            Split("defendants_finalised", "convictions"),
-        ),
         amounts=("money_recovered_gbp",),
     ),
     OpenTable(
@@ -335,7 +340,6 @@ OPEN_TABLES: tuple[OpenTable, ...] = (
         year="extract(year from month)::integer",
         dimensions={"force_code": "coalesce(force_code, 'UNKNOWN')"},
         counts=("nrm_referrals", "with_crime_recorded"),
-        splits=(Split("nrm_referrals", "with_crime_recorded"),),
         rates=(Rate("compliance_rate", "with_crime_recorded", "nrm_referrals"),),
         labels=(Labels("force_code", "force_name", "dim_force", "force_code", "force_name"),),
     ),
@@ -350,12 +354,6 @@ OPEN_TABLES: tuple[OpenTable, ...] = (
             "persons_crime_recorded",
             "persons_in_prosecuted_operation",
             "persons_in_convicted_operation",
-        ),
-        splits=(
-            Split("persons_identified", "persons_nrm_referred"),
-            Split("persons_identified", "persons_crime_recorded"),
-            Split("persons_identified", "persons_in_prosecuted_operation"),
-            Split("persons_in_prosecuted_operation", "persons_in_convicted_operation"),
         ),
     ),
     OpenTable(

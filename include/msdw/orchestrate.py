@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags"
-INGEST_DAGS = tuple(f"ingest_{source.name}" for source in SOURCES)
+INGEST_DAGS = tuple(s.ingest_dag for s in SOURCES)
 BUILD_DAG = "build_warehouse"
 MONITOR_DAG = "monitor_returns"
 WAREHOUSE_POOL = "msdw_warehouse"  # one slot: only one task writes the warehouse at a time (a scheduler honours it)
@@ -36,7 +36,9 @@ def raw_asset(source: str) -> object:
     source has announced."""
     from airflow.sdk import Asset
 
-    return Asset(f"msdw://raw/{source}")
+    from msdw.sources import source as described
+
+    return Asset(described(source).asset_uri)
 
 
 def raw_assets() -> list[object]:

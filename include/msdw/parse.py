@@ -24,6 +24,7 @@ import pyarrow as pa
 from msdw import normalise, pseudonymise, reference
 from msdw.raw import DUCKDB_TYPES, PERSON_COLUMNS
 from msdw.returns import Identified, Issue, ReturnIdentity, identify
+from msdw.sources import SOURCES
 from msdw.sources import table as source_table
 from msdw.sources.spec import ColumnType, FileKind, SumsTo, Table
 
@@ -331,7 +332,7 @@ class Parser:
         self.con.execute("set threads = 2")
         normalise.install_lookups(self.con, reference.nationality_aliases())
         pseudonymise.install_key(self.con, key)
-        self._force_codes = reference.force_codes()
+        self._submitters = {s.name: (s.submitters, reference.codes(s.submitters)) for s in SOURCES if s.submitters}
 
     def parse(self, relpath: str, content: bytes, identified: Identified | None = None) -> ParsedReturn:
         return self.parse_many([(relpath, content, identified)])[0]
@@ -365,9 +366,11 @@ class Parser:
         self, result: ParsedReturn, relpath: str, content: bytes, identified: Identified
     ) -> list[tuple[Table, str, pa.Table]]:
         kind = identified.kind
-        if identified.identity.source == "police" and identified.identity.submitter not in self._force_codes:
+        seed, known = self._submitters.get(identified.identity.source, ("", None))
+        if known is not None and identified.identity.submitter not in known:
             raise ParseFailure(
-                f"unknown force or unit code {identified.identity.submitter!r} in the path: use a code from returns.md"
+                f"unknown {seed.removesuffix('s')} code {identified.identity.submitter!r} in the path: use a code"
+                f" from seeds/{seed}.csv (docs/returns.md)"
             )
         if kind.format == "csv":
             return [(t, relpath, self._checked(result, relpath, t, read_csv(self.con, content))) for t in kind.tables]

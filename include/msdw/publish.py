@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import duckdb
 
+from msdw.errors import PublishFailed
 from msdw.failpoints import failpoint
 from msdw.files import replace_durably, write_text_atomically
 from msdw.plausibility import month_profile
@@ -70,7 +71,7 @@ _HEADER_MAGIC_OFFSET = 8  # after the header checksum
 _HEADER_SIZE = 12 + 8
 
 
-class PublishError(Exception):
+class PublishError(PublishFailed):
     """Publishing could not start or finish; the last good ``marts.duckdb`` is still in place."""
 
 

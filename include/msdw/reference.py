@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import msdw
+from msdw.errors import SetupError
 from msdw.sources.codes import NULL_STRINGS, UNKNOWN_NATIONALITY
 
 SEEDS_DIR_ENV = "MSDW_SEEDS_DIR"
@@ -38,7 +39,7 @@ _FORCE_COLUMNS = (
 _NATIONALITY_COLUMNS = ("nationality_code", "alpha2", "nationality_name", "demonyms", "aliases")
 
 
-class ReferenceDataError(Exception):
+class ReferenceDataError(SetupError):
     """A seed file is missing or malformed."""
 
 
@@ -172,6 +173,12 @@ def forces() -> dict[str, Force]:
 
 def force_codes() -> frozenset[str]:
     return frozenset(_forces(seeds_dir()))
+
+
+def codes(seed: str) -> frozenset[str]:
+    """The codes of a reference seed: the values of its first column (``forces``: every force code)."""
+    table = _read_seed(seed, seeds_dir())
+    return frozenset(row[table.columns[0]] for row in table.rows if row[table.columns[0]])
 
 
 @cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from msdw.errors import MsdwError
 from msdw.sources import SOURCES
 from msdw.sources.spec import FileKind, Source
 
@@ -25,10 +26,6 @@ class Issue:
         if self.column is not None:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}"
-
-
-class MsdwError(Exception):
-    """Base of msdw's own errors."""
 
 
 class ReturnRejected(MsdwError):

@@ -4,24 +4,41 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import jinja2
 
 from msdw.ledger import Ledger
+from msdw.sources import SOURCES
 from msdw.warehouse import Warehouse
 
-# Expected returns: every police force that has submitted, both parts; one main return a month from the others;
-# from the first month seen to the latest month seen (returns.md, "The inbox").
-RETURN_STATUS_SQL = """
+RULE_MACROS = Path(__file__).resolve().parents[2] / "dbt_project" / "macros" / "return_status.sql"
+
+
+def _kinds_sql() -> str:
+    """Every kind of return the descriptions name: (source, agency_code, part, fixed_submitter, due_day)."""
+    rows = ", ".join(
+        f"('{s.name}', '{s.agency_code}', '{f.part}', {repr(f.submitter) if f.submitter else 'null'}, {s.due_day})"
+        for s in SOURCES
+        for f in s.files
+    )
+    return f"select * from (values {rows}) as kinds (source, agency_code, part, fixed_submitter, due_day)"
+
+
+@cache
+def return_status_sql() -> str:
+    """The state of every expected return, over the ledger's ``versions`` table: the rule of
+    ``dbt_project/macros/return_status.sql`` (which dbt's ``mart_return_status`` also follows) rendered here."""
+    rule = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(RULE_MACROS.read_text()).module
+    status = rule.return_status(
+        "r.accepted_version is not null", "r.versions_received", "r.first_received_at", "e.due_at"
+    )
+    return f"""
 with versions as (select * from versions where status <> 'PENDING'),
-months as (
-    select unnest(generate_series(min(month), max(month), interval 1 month))::date as month from versions
-),
-submitters as (
-    select 'police' as source, submitter, p as part
-    from (select distinct submitter from versions where source = 'police'), (values ('operations'), ('victims')) t(p)
-    union all
-    select * from (values ('glaa', 'GLAA', 'main'), ('border_force', 'BF', 'main'), ('cps', 'CPS', 'main')) f(s, m, p)
-),
-expected as (select distinct m.month, s.source, s.submitter, s.part from months m, submitters s),
+returns as (select source, submitter as submitter_code, month from versions),
+kinds as ({_kinds_sql()}),
+expected as ({rule.expected_returns("returns", "kinds")}),
 per_return as (
     select source, submitter, month, part,
            count(*) as versions_received,
@@ -30,15 +47,13 @@ per_return as (
            arg_max(errors, version) as last_errors
     from versions group by all
 )
-select e.month, e.source, e.submitter, e.part,
-       case when r.versions_received is null then 'MISSING'
-            when r.accepted_version is null then 'QUARANTINED'
-            when r.first_received_at >= e.month + interval 1 month + interval 15 day then 'LATE'
-            else 'ACCEPTED' end as status,
+select e.month, e.source, e.submitter_code as submitter, e.part,
+       {status} as status,
        coalesce(r.versions_received, 0) as versions_received,
        r.last_errors
-from expected e left join per_return r using (source, submitter, month, part)
-order by e.month, e.source, e.submitter, e.part
+from expected e left join per_return r
+    on e.source = r.source and e.submitter_code = r.submitter and e.month = r.month and e.part = r.part
+order by e.month, e.source, e.submitter_code, e.part
 """
 
 
@@ -82,7 +97,7 @@ def run_summary(warehouse: Warehouse, run_id: str) -> RunSummary:
                 "select path, reason from sightings where run_id = ? and outcome = 'REJECTED' order by path", [run_id]
             ).fetchall()
         ]
-        statuses = dict(con.execute(f"select status, count(*) from ({RETURN_STATUS_SQL}) group by 1").fetchall())
+        statuses = dict(con.execute(f"select status, count(*) from ({return_status_sql()}) group by 1").fetchall())
     summary.late = statuses.get("LATE", 0)
     summary.missing = statuses.get("MISSING", 0)
     return summary
@@ -91,4 +106,4 @@ def run_summary(warehouse: Warehouse, run_id: str) -> RunSummary:
 def return_status(warehouse: Warehouse) -> list[tuple]:
     ledger = Ledger(warehouse.ledger_db)
     with ledger.connect(read_only=True) as con:
-        return con.execute(RETURN_STATUS_SQL).fetchall()
+        return con.execute(return_status_sql()).fetchall()

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
+from msdw.errors import MsdwError
 from msdw.files import write_text_atomically
 from msdw.raw import LEDGER_VERSION_COLUMNS, METADATA_COLUMNS, PERSON_COLUMNS, table_columns
-from msdw.returns import MsdwError
 from msdw.sources import SOURCES, Source
 from msdw.warehouse import Warehouse, memory_limit
 
@@ -56,7 +56,7 @@ _TRACKING_OFF = {
 }
 
 
-class DbtFailed(RuntimeError):
+class DbtFailed(MsdwError, RuntimeError):
     """A dbt command failed; ``nodes`` names the models, tests or seeds that failed, when dbt got that far."""
 
     def __init__(self, command: Sequence[str], nodes: Sequence[str], detail: str) -> None:
@@ -397,6 +397,7 @@ def source_definition(source: Source) -> dict:
                         "agency_code": source.agency_code,
                         "return_part": file_kind.part,
                         "submitter": file_kind.submitter,
+                        "due_day": source.due_day,
                     }
                 },
                 "columns": columns,

@@ -35,7 +35,10 @@ if TYPE_CHECKING:
     from great_expectations.expectations.expectation import Expectation
 
 DATASOURCE = "returns"
-FORCE_CODE_COLUMNS = ("force_code", "police_force_code")
+# Columns whose values are police force codes (the "forces" seed), as the descriptions say.
+FORCE_CODE_COLUMNS = tuple(
+    sorted({c.name for s in SOURCES for t in s.tables for c in t.columns if c.reference == "forces"})
+)
 MONTH_START = "_month_start"
 NEXT_MONTH_START = "_next_month_start"
 KEY_COLUMNS = ("_sha256", "_row")
@@ -105,7 +108,7 @@ def _expectations(table: Table) -> Iterable[Expectation]:
             yield gxe.ExpectColumnValuesToBeBetween(
                 column=col.name, min_value=col.minimum, max_value=col.maximum, meta={"rule": "range"}
             )
-        if col.name in FORCE_CODE_COLUMNS:
+        if col.reference == "forces":
             yield gxe.ExpectColumnValuesToBeInSet(column=col.name, value_set=force_codes(), meta={"rule": "force_code"})
     for rule in table.rules:
         yield from _rule_expectations(rule)

@@ -1,15 +1,1 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-    )
-}}
-
-with
-
-final as (
-    {{ latest_accepted(ref('stg_cps__defendants')) }}
-)
-
-select * from final
+{{ latest_accepted_model('stg_cps__defendants') }}

@@ -6,6 +6,8 @@
     )
 }}
 
+-- Generated from msdw.sources by `make generate`: change the source descriptions, then regenerate.
+
 with
 
 police_victims as (
@@ -20,63 +22,62 @@ border_force_referrals as (
     {{ latest_accepted(ref('stg_border_force__referrals')) }}
 ),
 
-glaa_investigations as (
-    select * from {{ ref('int_glaa_investigations_latest') }}
-),
-
-ports as (
-    select * from {{ ref('ports') }}
-),
-
-investigation_areas as (
-    -- where each GLAA investigation's work was, as last reported
+glaa_workers_places as (
+    -- where each investigation_ref was, as last reported
     select
         investigation_ref,
         arg_max(force_code, month) as force_code
-    from glaa_investigations
+    from {{ ref('int_glaa_investigations_latest') }}
     where force_code is not null
     group by investigation_ref
 ),
 
-from_police as (
+border_force_referrals_places as (
     select
-        'POLICE:' || submitter_code || ':' || victim_ref as identification_id,
+        port_code,
+        force_code
+    from {{ ref('ports') }}
+),
+
+from_police_victims as (
+    select
+        'POLICE:' || police_victims.submitter_code || ':' || police_victims.victim_ref as identification_id,
         'POLICE' as agency_code,
-        submitter_code,
-        victim_ref as record_ref,
-        submitter_code as force_code,
-        month,
-        identified_date,
-        nationality_code,
-        gender,
-        age_at_identification,
-        age_source,
-        {{ age_group('age_at_identification') }} as age_group,
-        coalesce(exploitation_type, 'UNKNOWN') as exploitation_type,
-        nrm_referred,
-        dtn_submitted,
-        crime_recorded,
-        operation_id,
-        given_name_key,
-        family_name_key,
-        dob_key,
-        birth_year,
-        birth_month,
-        name_token_keys,
-        name_phonetic_keys,
-        name_gram_keys,
-        return_version,
-        processed_at
+        police_victims.submitter_code,
+        police_victims.victim_ref as record_ref,
+        police_victims.submitter_code as force_code,
+        police_victims.month,
+        police_victims.identified_date,
+        police_victims.nationality_code,
+        police_victims.gender,
+        police_victims.age_at_identification,
+        police_victims.age_source,
+        {{ age_group('police_victims.age_at_identification') }} as age_group,
+        coalesce(police_victims.exploitation_type, 'UNKNOWN') as exploitation_type,
+        police_victims.nrm_referred,
+        police_victims.dtn_submitted,
+        police_victims.crime_recorded,
+        police_victims.operation_id,
+        police_victims.given_name_key,
+        police_victims.family_name_key,
+        police_victims.dob_key,
+        police_victims.birth_year,
+        police_victims.birth_month,
+        police_victims.name_token_keys,
+        police_victims.name_phonetic_keys,
+        police_victims.name_gram_keys,
+        police_victims.return_version,
+        police_victims.processed_at
     from police_victims
 ),
 
-from_glaa as (
+from_glaa_workers as (
     select
         'GLAA:' || glaa_workers.submitter_code || ':' || glaa_workers.worker_ref as identification_id,
         'GLAA' as agency_code,
         glaa_workers.submitter_code,
         glaa_workers.worker_ref as record_ref,
-        investigation_areas.force_code,
+        glaa_workers_places.force_code,
         glaa_workers.month,
         glaa_workers.identified_date,
         glaa_workers.nationality_code,
@@ -100,26 +101,25 @@ from_glaa as (
         glaa_workers.return_version,
         glaa_workers.processed_at
     from glaa_workers
-    left join investigation_areas
-        on glaa_workers.investigation_ref = investigation_areas.investigation_ref
+    left join glaa_workers_places
+        on glaa_workers.investigation_ref = glaa_workers_places.investigation_ref
 ),
 
-from_border_force as (
+from_border_force_referrals as (
     select
         'BORDER_FORCE:' || border_force_referrals.submitter_code || ':' || border_force_referrals.referral_id
             as identification_id,
         'BORDER_FORCE' as agency_code,
         border_force_referrals.submitter_code,
         border_force_referrals.referral_id as record_ref,
-        ports.force_code,
+        border_force_referrals_places.force_code,
         border_force_referrals.month,
         border_force_referrals.identified_date,
         border_force_referrals.nationality_code,
         border_force_referrals.gender,
         border_force_referrals.age_at_identification,
         border_force_referrals.age_source,
-        {{ age_group('border_force_referrals.age_at_identification', 'border_force_referrals.is_child') }}
-            as age_group,
+        {{ age_group('border_force_referrals.age_at_identification', 'border_force_referrals.is_child') }} as age_group,
         {{ exploitation_from_indicators('border_force_referrals.exploitation_indicators') }} as exploitation_type,
         border_force_referrals.nrm_referred,
         cast(null as boolean) as dtn_submitted,
@@ -136,16 +136,16 @@ from_border_force as (
         border_force_referrals.return_version,
         border_force_referrals.processed_at
     from border_force_referrals
-    left join ports
-        on border_force_referrals.port_code = ports.port_code
+    left join border_force_referrals_places
+        on border_force_referrals.port_code = border_force_referrals_places.port_code
 ),
 
 unioned as (
-    select * from from_police
+    select * from from_police_victims
     union all by name
-    select * from from_glaa
+    select * from from_glaa_workers
     union all by name
-    select * from from_border_force
+    select * from from_border_force_referrals
 ),
 
 final as (

@@ -14,12 +14,14 @@ final as (
         expected.source,
         expected.submitter_code as submitter,
         expected.part,
-        case
-            when returns.accepted_sha256 is not null and returns.first_received_at >= expected.due_at then 'LATE'
-            when returns.accepted_sha256 is not null then 'ACCEPTED'
-            when returns.versions_received > 0 then 'QUARANTINED'
-            else 'MISSING'
-        end as status,
+        {{
+            return_status(
+                'returns.accepted_sha256 is not null',
+                'returns.versions_received',
+                'returns.first_received_at',
+                'expected.due_at',
+            )
+        }} as status,
         cast(coalesce(returns.versions_received, 0) as bigint) as versions_received,
         returns.accepted_sha256,
         coalesce(returns.accepted_received_at, returns.last_received_at) as received_at,

@@ -12,6 +12,7 @@ from msdw.generate.months import first_day, month_text
 from msdw.generate.paths import return_path
 from msdw.generate.places import Places
 from msdw.generate.writers import MALFORMED
+from msdw.sources import source
 
 DAY = 86_400
 CORRECTED_SHARE = 0.7  # broken returns sent again, corrected
@@ -120,15 +121,16 @@ def _decide(plans: list[Plan], faults: FaultRates) -> None:
 
 
 def _times(p: Plan) -> None:
-    """Received by the 10th of the next month mostly, up to the 15th sometimes; late ones after the 15th."""
+    """Received by the 10th of the next month mostly, up to the due day (the 15th) sometimes; late ones after it."""
     u = p.draws
     due = int(first_day(p.expected.month + 1))
+    due_day = source(p.expected.source).due_day
     if p.late:
-        day = due + 15 + int(np.floor(-np.log(1 - u[9]) * 12)) % 75
+        day = due + due_day + int(np.floor(-np.log(1 - u[9]) * 12)) % 75
     elif u[10] < 0.9:
         day = due + int(u[11] * 10)
     else:
-        day = due + 10 + int(u[11] * 5)
+        day = due + 10 + int(u[11] * (due_day - 10))
     p.received = day * DAY + 7 * 3600 + int(u[12] * 12 * 3600)
     gap_days = {"revision": (5, 60), "duplicate": (1, 20), "correction": (3, 30)}.get(p.redelivery or "", (1, 2))
     low, high = gap_days

@@ -36,7 +36,7 @@ import pyarrow as pa
 from msdw import reference
 from msdw.files import replace_atomically
 from msdw.raw import PERSON_COLUMNS
-from msdw.sources import SOURCES, Table
+from msdw.sources import Table, victim_tables
 from msdw.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -57,9 +57,11 @@ FINGERPRINT_COLUMNS = (
     "nationality",
 )
 GRAM_BITS = 127  # bits of each of the two bitmaps of a name's bigram pseudonyms
-# Where a table's identifications were made, as (how, column): the submitting police force, a port (looked up to
-# its police force) or a GLAA investigation (looked up to the force of its latest return); none otherwise.
-PLACE_SUBMITTER, PLACE_PORT, PLACE_INVESTIGATION = "submitter", "port", "investigation"
+# Where a table's identifications were made, as (how, column), from its description's Place: the submitting police
+# force, a force code column, a port (looked up to its police force) or a GLAA investigation (looked up to the force
+# of its latest return); none otherwise.
+PLACE_SUBMITTER, PLACE_COLUMN, PLACE_PORT, PLACE_INVESTIGATION = "submitter", "column", "port", "investigation"
+PLACE_LOOKUPS = {("seed", "ports"): PLACE_PORT, ("latest", GLAA_INVESTIGATIONS): PLACE_INVESTIGATION}
 
 
 @dataclass(frozen=True)
@@ -77,24 +79,28 @@ class PersonTable:
         return self.table.name
 
 
-def _place(agency_code: str, columns: set[str]) -> tuple[str | None, str | None]:
-    if "port" in columns:
-        return PLACE_PORT, "port"
-    if "investigation_ref" in columns:
-        return PLACE_INVESTIGATION, "investigation_ref"
-    return (PLACE_SUBMITTER, "_submitter") if agency_code == "POLICE" else (None, None)
+def _place(table: Table) -> tuple[str | None, str | None]:
+    place = table.identifications.place if table.identifications else None
+    if place is None:
+        return None, None
+    if place.via == "submitter":
+        return PLACE_SUBMITTER, "_submitter"
+    if place.via == "column":
+        return PLACE_COLUMN, place.column
+    via = PLACE_LOOKUPS.get((place.via, place.lookup or ""))
+    if via is None:
+        raise ValueError(f"{table.name}: linkage has no look-up of places via {place.via} {place.lookup}")
+    return via, place.column
 
 
 def person_tables() -> tuple[PersonTable, ...]:
-    """Every table of the source descriptions that describes a person."""
+    """Every table of the source descriptions whose rows are victims identified."""
     found = []
-    for source in SOURCES:
-        for table in source.tables:
-            if table.person is None:
-                continue
-            columns = {c.name for c in table.columns}
-            via, column = _place(source.agency_code, columns)
-            found.append(PersonTable(table, source.agency_code, table.key[0], via, column))
+    for source, table in victim_tables():
+        if table.person is None or table.identifications is None:
+            continue
+        via, column = _place(table)
+        found.append(PersonTable(table, source.agency_code, table.identifications.record_ref, via, column))
     return tuple(found)
 
 
@@ -230,7 +236,8 @@ def _latest_sql(file_rows: str) -> str:
 
 def _place_case() -> str:
     return (
-        f"case l.place_via when '{PLACE_SUBMITTER}' then l.place_value when '{PLACE_PORT}' then p.force_code "
+        f"case l.place_via when '{PLACE_SUBMITTER}' then l.place_value when '{PLACE_COLUMN}' then l.place_value "
+        f"when '{PLACE_PORT}' then p.force_code "
         f"when '{PLACE_INVESTIGATION}' then a.force_code end"
     )
 

@@ -11,10 +11,12 @@ from decimal import Decimal
 
 import duckdb
 
+from msdw.sources import SOURCES, victim_agencies
+
 Row = dict[str, object]
 
-AGENCY_NAMES = {"POLICE": "Police", "GLAA": "GLAA", "BORDER_FORCE": "Border Force", "CPS": "CPS"}
-SUBMITTER_NAMES = {"GLAA": "GLAA", "BF": "Border Force", "CPS": "CPS"}
+AGENCY_NAMES = {s.agency_code: s.agency_label for s in SOURCES}
+SUBMITTER_NAMES = {f.submitter: s.agency_label for s in SOURCES for f in s.files if f.submitter}
 RETURN_STATUS_NAMES = {"ACCEPTED": "On time", "LATE": "Late", "MISSING": "Missing", "QUARANTINED": "Quarantined"}
 ALL_AGENCIES = "All agencies, each person once"
 OPERATION_STAGES = (
@@ -57,7 +59,7 @@ def victims_by_agency(con: duckdb.DuckDBPyConnection) -> list[Row]:
         f"""
         select month, {_case("agency_code", AGENCY_NAMES)} as agency, victims_identified
         from mart_monthly_summary
-        where agency_code in ('POLICE', 'GLAA', 'BORDER_FORCE')
+        where agency_code in ({", ".join(f"'{a}'" for a in victim_agencies())})
         order by month, agency_code
         """,
     )

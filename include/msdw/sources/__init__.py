@@ -5,7 +5,19 @@ from __future__ import annotations
 from msdw.sources.catalogue import SOURCES
 from msdw.sources.spec import Column, ColumnType, FileKind, Personal, Source, Table
 
-__all__ = ["SOURCES", "Column", "ColumnType", "FileKind", "Personal", "Source", "Table", "source", "table"]
+__all__ = [
+    "SOURCES",
+    "Column",
+    "ColumnType",
+    "FileKind",
+    "Personal",
+    "Source",
+    "Table",
+    "source",
+    "table",
+    "victim_agencies",
+    "victim_tables",
+]
 
 
 def source(name: str) -> Source:
@@ -21,3 +33,13 @@ def table(name: str) -> Table:
             if tbl.name == name:
                 return tbl
     raise KeyError(f"unknown table {name!r}")
+
+
+def victim_tables() -> tuple[tuple[Source, Table], ...]:
+    """Every table whose rows are victims identified (``Table.identifications``), with its source."""
+    return tuple((s, t) for s in SOURCES for t in s.tables if t.identifications is not None)
+
+
+def victim_agencies() -> tuple[str, ...]:
+    """The agency codes of the sources that identify victims, in the order of the descriptions."""
+    return tuple(dict.fromkeys(s.agency_code for s, _ in victim_tables()))

@@ -8,11 +8,13 @@ from msdw.sources.spec import (
     CountsMatch,
     Dropped,
     FileKind,
+    Identifications,
     MatchesPath,
     NotAfterMonthEnd,
     NotBefore,
     Personal,
     PersonFields,
+    Place,
     RequiredWhen,
     Source,
     SumsTo,
@@ -57,7 +59,13 @@ POLICE_OPERATIONS = Table(
     description="Every police operation live at any time in the month, one row each.",
     columns=(
         Column("operation_ref", T.TEXT, required=True, description="Force's operation reference, stable over months"),
-        Column("force_code", T.TEXT, required=True, description="Force or unit code; equals the file's force code"),
+        Column(
+            "force_code",
+            T.TEXT,
+            required=True,
+            reference="forces",
+            description="Force or unit code; equals the file's force code",
+        ),
         _enum("lead_agency", codes.LEAD_AGENCIES, "Agency leading the operation"),
         Column("opened_date", T.DATE, required=True, description="Date the operation opened"),
         _enum("status", codes.OPERATION_STATUSES, "Status at the month's end", required=True),
@@ -116,12 +124,22 @@ POLICE_VICTIMS = Table(
         RequiredWhen("crime_reference", "crime_recorded", True),
     ),
     person=PersonFields("given_name", "family_name", "date_of_birth", "identified_date", "age_estimate"),
+    identifications=Identifications(
+        record_ref="victim_ref",
+        place=Place("submitter"),
+        exploitation="exploitation_type",
+        dtn_submitted="dtn_submitted",
+        crime_recorded="crime_recorded",
+        operation_id="operation_id",
+    ),
 )
 
 POLICE = Source(
     name="police",
     agency_code="POLICE",
+    label="Police",
     description="Police forces and units: operations and the potential victims they identified.",
+    submitters="forces",
     files=(
         FileKind(
             part="operations",
@@ -148,7 +166,7 @@ GLAA_INVESTIGATIONS = Table(
         Column("opened_date", T.DATE, description="Date the investigation opened"),
         _enum("status", codes.INVESTIGATION_STATUSES, "OPEN or CLOSED"),
         _enum("sector", codes.SECTORS, "Labour market sector"),
-        Column("force_code", T.TEXT, description="Police force area where the work was"),
+        Column("force_code", T.TEXT, reference="forces", description="Police force area where the work was"),
         Column("modern_slavery_identified", T.BOOLEAN, description="Modern slavery identified"),
         _count("workers_identified", "Workers identified in the month"),
         _count("arrests", "Arrests in the month"),
@@ -173,7 +191,7 @@ GLAA_INSPECTIONS = Table(
         _enum("sector", codes.SECTORS, "Labour market sector"),
         Column("licence_number", T.TEXT, description="Labour provider's licence number"),
         _enum("outcome", codes.INSPECTION_OUTCOMES, "Outcome of the inspection"),
-        Column("force_code", T.TEXT, description="Police force area of the inspection"),
+        Column("force_code", T.TEXT, reference="forces", description="Police force area of the inspection"),
     ),
     key=("inspection_ref",),
     rules=(UniqueWithin(("inspection_ref",)), WithinMonth("inspection_date")),
@@ -203,6 +221,12 @@ GLAA_WORKERS = Table(
         RequiredWhen("nrm_referral_date", "nrm_referred", True),
     ),
     person=PersonFields("given_name", "family_name", "date_of_birth", "identified_date"),
+    identifications=Identifications(
+        record_ref="worker_ref",
+        place=Place("latest", column="investigation_ref", lookup="glaa_investigations"),
+        exploitation_default="LABOUR",
+        dtn_submitted="dtn_submitted",
+    ),
 )
 
 GLAA = Source(
@@ -282,11 +306,19 @@ BORDER_FORCE_REFERRALS = Table(
         RequiredWhen("nrm_referral_date", "nrm_referred", True),
     ),
     person=PersonFields("given_name", "family_name", "date_of_birth", "encountered_at"),
+    identifications=Identifications(
+        record_ref="referral_id",
+        place=Place("seed", column="port", lookup="ports", lookup_key="port_code", staging_column="port_code"),
+        exploitation="exploitation_indicators",
+        exploitation_list=True,
+        child_flag="is_child",
+    ),
 )
 
 BORDER_FORCE = Source(
     name="border_force",
     agency_code="BORDER_FORCE",
+    label="Border Force",
     description="Border Force: potential victims encountered at ports, one JSON object a line.",
     files=(
         FileKind(
@@ -306,7 +338,7 @@ CPS_DEFENDANTS = Table(
         Column("case_urn", T.TEXT, required=True, description="Unique reference number of the case"),
         Column("defendant_ref", T.TEXT, required=True, description="CPS pseudonymous defendant id"),
         Column("cps_area", T.INTEGER, minimum=1, maximum=14, description="CPS Area, 1 to 14"),
-        Column("police_force_code", T.TEXT, description="The investigating force"),
+        Column("police_force_code", T.TEXT, reference="forces", description="The investigating force"),
         Column("operation_ref", T.TEXT, description="The police operation, where known"),
         _enum("principal_offence", codes.PRINCIPAL_OFFENCES, "Principal offence"),
         Column("charged_date", T.DATE, description="Date charged"),

@@ -46,6 +46,7 @@ class Column:
     personal: Personal | None = None
     description: str = ""
     json_path: str | None = None  # dotted path inside a JSON object, for nested sources
+    reference: str | None = None  # the reference seed whose codes the values are (e.g. "forces")
 
     @property
     def is_personal(self) -> bool:
@@ -144,6 +145,49 @@ class PersonFields:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a table's people were identified, as a police force area (``forces`` seed).
+
+    ``via`` is ``submitter`` (the submitting force itself), ``column`` (a force code column of the table), ``seed``
+    (``column`` looked up in the reference seed ``lookup``, keyed by ``lookup_key``, to its ``force_code``) or
+    ``latest`` (``column`` looked up in the latest rows of the raw table ``lookup``, keyed by the same column, to
+    their latest non-null ``force_code``). ``staging_column`` names ``column`` in the staging model when renamed.
+    """
+
+    via: str
+    column: str | None = None
+    lookup: str | None = None
+    lookup_key: str | None = None
+    staging_column: str | None = None
+
+    @property
+    def model_column(self) -> str | None:
+        return self.staging_column or self.column
+
+
+@dataclass(frozen=True)
+class Identifications:
+    """How a table of people becomes rows of ``fct_victim_identifications`` (one per person identified).
+
+    The table's staging model provides the common columns (``submitter_code``, ``month``, ``identified_date``,
+    ``nationality_code``, ``gender``, ``age_at_identification``, ``age_source``, ``nrm_referred``, the pseudonym
+    columns, ``return_version``); the fields here name what differs between agencies, as staging model columns.
+    ``exploitation`` is a column of exploitation type codes (a list of indicator codes when
+    ``exploitation_list``), ``exploitation_default`` its value where null or absent.
+    """
+
+    record_ref: str
+    place: Place | None = None
+    exploitation: str | None = None
+    exploitation_list: bool = False
+    exploitation_default: str = "UNKNOWN"
+    child_flag: str | None = None
+    dtn_submitted: str | None = None
+    crime_recorded: str | None = None
+    operation_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Table:
     """One table of a return: a CSV, a JSON Lines file, or one sheet of a workbook.
 
@@ -157,6 +201,7 @@ class Table:
     sheet: str | None = None
     total_row: bool = False  # a last row starting "Total" carries column sums
     person: PersonFields | None = None
+    identifications: Identifications | None = None  # the table's rows are victims identified
     description: str = ""
 
     def column(self, name: str) -> Column:
@@ -197,10 +242,26 @@ class FileKind:
 
 @dataclass(frozen=True)
 class Source:
-    name: str  # police | glaa | border_force | cps
-    agency_code: str  # POLICE | GLAA | BORDER_FORCE | CPS
+    """One agency's returns.
+
+    ``agency_code`` is its row in the ``agencies`` seed. A part whose :class:`FileKind` names a fixed submitter is
+    expected every month from the first month of any return in the ledger; otherwise each submitter named in the
+    paths (checked against the reference seed ``submitters``, when given) is expected, every part, from then on.
+    A return is due by the end of day ``due_day`` of the month after its reporting month: first received later, it
+    is LATE.
+    """
+
+    name: str
+    agency_code: str
     files: tuple[FileKind, ...]
     description: str = ""
+    due_day: int = 15
+    submitters: str | None = None  # reference seed listing the submitters named in the paths (e.g. "forces")
+    label: str = ""  # the agency's short name in charts and reports
+
+    @property
+    def agency_label(self) -> str:
+        return self.label or self.agency_code
 
     @property
     def tables(self) -> tuple[Table, ...]:
@@ -209,3 +270,16 @@ class Source:
     @property
     def parts(self) -> tuple[str, ...]:
         return tuple(f.part for f in self.files)
+
+    @property
+    def ingest_dag(self) -> str:
+        return f"ingest_{self.name}"
+
+    @property
+    def asset_uri(self) -> str:
+        """The Airflow Asset updated when the source lands new raw data."""
+        return f"msdw://raw/{self.name}"
+
+    def staging_model(self, table: Table) -> str:
+        """The dbt staging model of one of the source's tables: ``stg_<source>__<table without the prefix>``."""
+        return f"stg_{self.name}__{table.name.removeprefix(self.name + '_')}"

@@ -1,0 +1,73 @@
+"""msdw's own errors reach the user as one line with what to do and warehouse.md's exit code; bugs keep their
+traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from msdw.errors import EXIT_USAGE, MsdwError, PublishFailed, SetupError
+from msdw.gate import GateError
+from msdw.publish import PublishError
+from msdw.reference import ReferenceDataError
+from msdw.returns import ReturnRejected
+
+
+def _msdw(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "msdw.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_project_errors_form_one_hierarchy() -> None:
+    for error in (ReturnRejected, SetupError, PublishFailed, ReferenceDataError, PublishError, GateError):
+        assert issubclass(error, MsdwError), error
+    assert issubclass(ReferenceDataError, SetupError)
+    assert ReferenceDataError("x").exit_code == EXIT_USAGE
+
+
+def test_a_missing_inbox_is_one_line_with_what_to_do_and_exit_2(tmp_path: Path) -> None:
+    result = _msdw("run", "--inbox", os.fspath(tmp_path / "nowhere"), "--warehouse", os.fspath(tmp_path / "w"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("msdw: error: inbox ")
+    assert "msdw generate" in result.stderr
+
+
+def test_missing_reference_data_is_a_set_up_error_without_traceback(tmp_path: Path) -> None:
+    result = _msdw(
+        "generate",
+        "--inbox",
+        os.fspath(tmp_path / "inbox"),
+        "--start",
+        "2019-01",
+        "--end",
+        "2019-01",
+        "--scale",
+        "0.01",
+        "--no-progress",
+        env={"MSDW_SEEDS_DIR": os.fspath(tmp_path)},
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "MSDW_SEEDS_DIR" in result.stderr
+
+
+def test_an_unexpected_exception_keeps_its_traceback(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    duckdb.connect(os.fspath(warehouse / "ledger.duckdb")).close()
+    (warehouse / "publish.json").write_text("{ not JSON")  # a bug's kind of failure: nothing of ours explains it
+    result = _msdw("status", "--warehouse", os.fspath(warehouse))
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert "msdw: error:" not in result.stderr
