@@ -21,10 +21,11 @@ from msdw.release.periods import (
     Period,
     financial_year,
 )
+from msdw.sources import SOURCES
 
 PERIOD = "Period"
 SHOWN_ALL = "All"
-AGENCY_SOURCE = {"POLICE": "police", "GLAA": "glaa", "BORDER_FORCE": "border_force", "CPS": "cps"}
+AGENCY_SOURCE = {source.agency_code: source.name for source in SOURCES}  # from the descriptions
 OUTSTANDING = ("MISSING", "QUARANTINED")  # not (validly) received: a figure of that submitter alone is [x]
 PROVISIONAL_STATUSES = (*OUTSTANDING, "LATE")  # any of these in a period makes its figures [p]
 TOP_NATIONALITIES = 10
