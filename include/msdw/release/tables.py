@@ -29,7 +29,13 @@ AGENCY_SOURCE = {source.agency_code: source.name for source in SOURCES}  # from 
 OUTSTANDING = ("MISSING", "QUARANTINED")  # not (validly) received: a figure of that submitter alone is [x]
 PROVISIONAL_STATUSES = (*OUTSTANDING, "LATE")  # any of these in a period makes its figures [p]
 TOP_NATIONALITIES = 10
-VICTIM_PARTS = (("police", "victims"), ("glaa", "main"), ("border_force", "main"))
+# the returns whose tables hold victims identified (from the descriptions)
+VICTIM_PARTS = tuple(
+    (source.name, kind.part)
+    for source in SOURCES
+    for kind in source.files
+    if any(table.identifications for table in kind.tables)
+)
 OPERATION_PARTS = (("police", "operations"),)
 
 _POLICE_FORCES = "select distinct submitter as force_code from mart_return_status where source = 'police'"
