@@ -2,10 +2,10 @@
 release (``msdw release``): the accessible workbook, CSVs and manifest in ``releases/<release_id>/``.
 
 The warehouse comes from ``msdw.config`` (environment, Airflow Variables, the run's conf). The work lives in
-``msdw.release``. ``check_published`` fails the run when the last publish attempt was blocked or
-nothing was ever published (a release is made only from marts that passed the gate); ``release`` then makes the
-release, or finds it already made from the same marts (re-running is safe). Trigger it by hand with params ``through``
-(YYYY-MM, empty for the latest period due) and ``frequency``. The monitor (``monitor_returns``) alerts when a due
+``msdw.release``. ``check_published`` skips the run when nothing was ever published (a new deployment) and fails it
+when the last publish attempt was blocked (a release is made only from marts that passed the gate); ``release``
+then makes the release, or finds it already made from the same marts (re-running is safe). Trigger it by hand with
+params ``through`` (YYYY-MM, empty for the latest period due) and ``frequency``. The monitor (``monitor_returns``) alerts when a due
 release was not made.
 """
 
@@ -39,6 +39,8 @@ from msdw.alerts import dag_failure_callback
 def release_statistics() -> None:
     @task(multiple_outputs=False)
     def check_published() -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from msdw.config import from_context
         from msdw.publish import read_publish_record
         from msdw.release.periods import ReleaseError
@@ -46,8 +48,8 @@ def release_statistics() -> None:
 
         warehouse = Warehouse.at(from_context(get_current_context()).warehouse)
         record = read_publish_record(warehouse) or {}
-        if "published_at" not in record:
-            raise ReleaseError(f"no published marts in {warehouse.root}: run build_warehouse (msdw run) first")
+        if "published_at" not in record:  # a new deployment: nothing to release yet (monitor_returns says so)
+            raise AirflowSkipException(f"no published marts in {warehouse.root} yet: nothing to release")
         if not (record.get("last_attempt") or {}).get("published", True):
             raise ReleaseError("the last publish was blocked by the mart gate: fix it and publish before releasing")
         return str(warehouse.root)

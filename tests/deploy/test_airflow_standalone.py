@@ -44,17 +44,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def clean_env() -> dict[str, str]:
+def clean_env(retention: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MSDW_"))}
-    return {**env, "MSDW_PSEUDONYM_KEY": KEY, "MSDW_INGEST_SCHEDULE": SCHEDULE}
+    env = {**env, "MSDW_PSEUDONYM_KEY": KEY, "MSDW_INGEST_SCHEDULE": SCHEDULE}
+    return {**env, "MSDW_RETENTION_POLICY": str(retention)} if retention else env
 
 
-def helper(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+def keep_everything(folder: Path) -> Path:
+    """A retention policy under which nothing expires: the fixture's returns were received in 2018, and the daily
+    retention DAG, which runs as soon as it is created, would otherwise destroy its quarantined versions."""
+    path = folder / "retention.yml"
+    path.write_text("superseded_months: 1200\nquarantined_months: 1200\nrejected_months: 1200\nall_years: 100\n")
+    return path
+
+
+def helper(*args: str, timeout: float, retention: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(REPO / "deploy" / "airflow_local.py"), *args],
         capture_output=True,
         text=True,
-        env=clean_env(),
+        env=clean_env(retention),
         cwd=REPO,
         timeout=timeout,
     )
@@ -143,7 +152,10 @@ def test_a_scheduler_ingests_builds_and_publishes_the_configured_warehouse(tmp_p
     local = airflow_local.LocalAirflow(home, port=port)
     where = ["--home", str(home), "--port", str(port)]
     try:
-        started = helper("start", *where, "--inbox", str(inbox), "--warehouse", str(warehouse.root), timeout=480)
+        policy = keep_everything(tmp_path)
+        started = helper(
+            "start", *where, "--inbox", str(inbox), "--warehouse", str(warehouse.root), timeout=480, retention=policy
+        )
         assert started.returncode == 0, started.stdout + started.stderr + local._tail(60)
         password = local.admin_password()
         assert password and f"password: {password}" in started.stdout
@@ -162,8 +174,9 @@ def test_a_scheduler_ingests_builds_and_publishes_the_configured_warehouse(tmp_p
         for dag_id, run_id in triggered.items():
             assert api.wait_for(dag_id, run_id, timeout=600) == "success", local._tail(80)
 
-        first = wait_until("the Asset-triggered build publishing", lambda: publishes(warehouse), 900, local)
+        wait_until("the Asset-triggered build publishing", lambda: publishes(warehouse), 900, local)
         wait_until("every run ending", lambda: idle(api), 600, local)
+        first = publishes(warehouse)
         builds = runs(api, "build_warehouse")
         assert builds and {run["run_type"] for run in builds} == {"asset_triggered"}
         assert {run["state"] for run in builds} == {"success"}
@@ -197,4 +210,5 @@ def test_a_scheduler_ingests_builds_and_publishes_the_configured_warehouse(tmp_p
     assert versions["cps/cps_msht_2018-04.csv"] == versions["border_force/bf_referrals_2018-04.jsonl"] == "ACCEPTED"
     # Nothing written anywhere else: not the repository's default warehouse, not a relative folder.
     assert read_publish_record(default_warehouse) == default_before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["af", "copy", "elsewhere", "reference", "returns"]
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert made == ["af", "copy", "elsewhere", "reference", "retention.yml", "returns"]
