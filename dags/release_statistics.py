@@ -5,8 +5,8 @@ The warehouse comes from ``msdw.config`` (environment, Airflow Variables, the ru
 ``msdw.release``. ``check_published`` skips the run when nothing was ever published (a new deployment) and fails it
 when the last publish attempt was blocked (a release is made only from marts that passed the gate); ``release``
 then makes the release, or finds it already made from the same marts (re-running is safe). Trigger it by hand with
-params ``through`` (YYYY-MM, empty for the latest period due) and ``frequency``. The monitor (``monitor_returns``) alerts when a due
-release was not made.
+params ``through`` (YYYY-MM, empty for the latest period due) and ``frequency``. The monitor (``monitor_returns``)
+alerts when a due release was not made.
 """
 
 from __future__ import annotations
