@@ -301,8 +301,8 @@ class _Outcome:
 def _default_gate(db_path: Path, warehouse: Warehouse) -> GateOutcome:
     """The mart gate: the Great Expectations suites of the marts, then the plausibility checks against the last
     publish (``msdw.plausibility``)."""
-    from msdw.gate import check_marts
     from msdw.plausibility import implausible
+    from msdw.quality.mart_gate import check_marts
 
     checked = check_marts(db_path, warehouse)
     failures = [*checked.failures, *implausible(db_path, PUBLISHED_TABLES, read_publish_record(warehouse))]

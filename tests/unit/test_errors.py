@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 
 from msdw.errors import EXIT_USAGE, MsdwError, PublishFailed, SetupError
-from msdw.gate import GateError
 from msdw.publish import PublishError
+from msdw.quality.mart_gate import GateError
 from msdw.reference import ReferenceDataError
 from msdw.returns import ReturnRejected
 
