@@ -338,7 +338,7 @@ def publish(
     On a gate failure the new file is deleted, ``marts.duckdb`` and ``open_data/`` stay as they were, and
     ``publish.json`` notes the blocked attempt. Errors before the swap also leave the old file in place.
     """
-    from msdw.open_data import build_open_data
+    from msdw.open_data.write import build_open_data
 
     check = gate or _default_gate
     wal = warehouse.marts.with_name(warehouse.marts.name + ".wal")

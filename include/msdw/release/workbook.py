@@ -21,7 +21,7 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
-from msdw.open_data import neutralise
+from msdw.open_data.write import neutralise
 from msdw.release.periods import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE, PROVISIONAL, REVISED
 from msdw.release.tables import Shown
 
