@@ -195,7 +195,7 @@ def identifications_model_sql() -> str:
 
 def _text_files() -> dict[Path, str]:
     """Generated files whose text this module can compute without writing."""
-    from msdw.transform import sources_files
+    from msdw.dbt_sources import sources_files
 
     files = dict(sources_files())
     files[IDENTIFICATIONS_MODEL] = identifications_model_sql()
