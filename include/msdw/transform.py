@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from msdw.errors import MsdwError
+from msdw.errors import MsdwError, ToolMissing
 from msdw.files import write_text_atomically
 from msdw.warehouse import Warehouse, memory_limit
 
@@ -116,7 +116,7 @@ def dbt_executable() -> Path:
         return candidate
     found = shutil.which("dbt")
     if found is None:
-        raise FileNotFoundError("dbt is not installed in this environment: run `make setup` to install it.")
+        raise ToolMissing("dbt is not installed in this environment: run `make setup` to install it.")
     return Path(found)
 
 

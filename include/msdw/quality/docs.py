@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from msdw.errors import SetupError
 from msdw.files import write_text_atomically
 from msdw.quality.context import (
     DOCS_RESULTS,
@@ -126,7 +127,7 @@ _FETCH_ATTRIBUTES = re.compile(r"""\s+(?:integrity|crossorigin)(?=[\s=/>])(?:\s*
 _CSS_URL = re.compile(r"""url\(\s*(["']?)(https?://[^"')]*)\1\s*\)""", re.IGNORECASE)
 
 
-class DataDocsAssetsError(RuntimeError):
+class DataDocsAssetsError(SetupError, RuntimeError):
     """The pinned scripts and styles of the Data Docs pages are not installed, or not at the pinned versions."""
 
 
