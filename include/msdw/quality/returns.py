@@ -129,7 +129,7 @@ def validate_table(
     """Run ``table``'s suite once over ``df`` (one or more files told apart by ``_sha256``).
 
     Returns the failures of each file that broke an expectation; a file with none is absent. Pass
-    ``msdw.gx_context.warehouse_context(warehouse)`` as ``context`` to keep the results for Data Docs.
+    ``msdw.quality.context.warehouse_context(warehouse)`` as ``context`` to keep the results for Data Docs.
 
     The kept result is a summary (counts and the first rows); when an expectation fails, the failing expectations
     alone run again with every unexpected row, to tell which files broke them.
