@@ -24,7 +24,7 @@ setup: $(VENV)/.installed
 # Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (as on CI), Python would otherwise compile every
 # module it imports in every process, about 11 s for each `msdw run`.
 # The scripts and styles of the Data Docs pages are the npm packages pinned in $(DOCS_ASSETS)/package-lock.json,
-# copied into each warehouse's data_docs/ so that it works without a network (msdw.data_docs).
+# copied into each warehouse's data_docs/ so that it works without a network (msdw.quality.docs).
 $(VENV)/.installed: requirements.lock pyproject.toml Makefile $(DOCS_ASSETS)/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)

@@ -37,8 +37,8 @@ ARCHIVE_CRYPTO: dict[str, tuple[str, str]] = {
     "archive_unseal": ("msdw.archive", "Archive.unseal"),
 }
 GATES: dict[str, tuple[str, str]] = {
-    "gate_returns": ("msdw.validate", "validate_table"),
-    "gate_marts": ("msdw.gate", "check_marts"),
+    "gate_returns": ("msdw.quality.returns", "validate_table"),
+    "gate_marts": ("msdw.quality.mart_gate", "check_marts"),
 }
 
 

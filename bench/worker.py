@@ -45,7 +45,8 @@ def ingest_step(args: argparse.Namespace) -> dict[str, Any]:
     # worker imports them once for many tasks.
     import great_expectations  # noqa: F401
 
-    from msdw import gx_context, ingest, landing, validate  # noqa: F401
+    from msdw import ingest, landing
+    from msdw.quality import context, returns  # noqa: F401
     from msdw.sources import source
     from msdw.warehouse import Warehouse
 

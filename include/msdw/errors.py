@@ -9,6 +9,8 @@ bug: it keeps its traceback.
 from __future__ import annotations
 
 EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
+# Commands that publish nothing: 0 done, 1 a check found problems (as a blocked gate), 2 usage or set-up error.
+EXIT_OK, EXIT_FAILED = EXIT_PUBLISHED, EXIT_BLOCKED
 
 
 class MsdwError(Exception):
@@ -19,6 +21,10 @@ class MsdwError(Exception):
 
 class SetupError(MsdwError):
     """The warehouse, the reference data, a key or a tool is missing or wrongly set up: fix it and run again."""
+
+
+class ToolMissing(SetupError, FileNotFoundError):
+    """A program msdw runs (dbt, LibreOffice) is not installed: install it as the message says and run again."""
 
 
 class PublishFailed(MsdwError):

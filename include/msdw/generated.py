@@ -195,7 +195,7 @@ def identifications_model_sql() -> str:
 
 def _text_files() -> dict[Path, str]:
     """Generated files whose text this module can compute without writing."""
-    from msdw.transform import sources_files
+    from msdw.dbt_sources import sources_files
 
     files = dict(sources_files())
     files[IDENTIFICATIONS_MODEL] = identifications_model_sql()
@@ -211,9 +211,8 @@ def stale_files() -> list[Path]:
 
 def regenerate(report: Callable[[str], None] = print) -> list[Path]:
     """Rewrite every generated artefact; return the paths written."""
-    from msdw.gate import write_suites as write_mart_suites
+    from msdw.quality.suites import write_mart_suites, write_return_suites
     from msdw.report.dictionary import write_dictionary
-    from msdw.validate import write_suites as write_return_suites
 
     written = []
     for path, text in _text_files().items():

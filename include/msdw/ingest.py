@@ -83,7 +83,7 @@ def ingest_source(
         ledger.export_versions(warehouse.ledger_export)
         return result
     parser = Parser(load_key(warehouse.key_file))
-    from msdw.gx_context import warehouse_context
+    from msdw.quality.context import warehouse_context
 
     context = warehouse_context(warehouse)
     done = 0
@@ -189,7 +189,7 @@ def _distinct_files(works: list[_Work]) -> list[list[_Work]]:
 
 
 def _validate_round(name: str, works: list[_Work], context: object) -> None:
-    from msdw.validate import validate_table
+    from msdw.quality.returns import validate_table
 
     frames = [w.tables[name] for w in works if w.tables[name].num_rows]
     if frames:

@@ -1,7 +1,7 @@
 """The rules on the published marts, read from their one home: the dbt project's YAML (``_marts__models.yml``).
 
-Great Expectations' mart suites (``msdw.gate``) and the open-data implied differences (``msdw.open_data``) take the
-"a is never less than b" rules from the dbt tests ``not_less_than`` instead of listing them again.
+Great Expectations' mart suites (``msdw.quality.marts``) and the open-data implied differences (``msdw.open_data``)
+take the "a is never less than b" rules from the dbt tests ``not_less_than`` instead of listing them again.
 """
 
 from __future__ import annotations

@@ -301,8 +301,8 @@ class _Outcome:
 def _default_gate(db_path: Path, warehouse: Warehouse) -> GateOutcome:
     """The mart gate: the Great Expectations suites of the marts, then the plausibility checks against the last
     publish (``msdw.plausibility``)."""
-    from msdw.gate import check_marts
     from msdw.plausibility import implausible
+    from msdw.quality.mart_gate import check_marts
 
     checked = check_marts(db_path, warehouse)
     failures = [*checked.failures, *implausible(db_path, PUBLISHED_TABLES, read_publish_record(warehouse))]
@@ -338,7 +338,7 @@ def publish(
     On a gate failure the new file is deleted, ``marts.duckdb`` and ``open_data/`` stay as they were, and
     ``publish.json`` notes the blocked attempt. Errors before the swap also leave the old file in place.
     """
-    from msdw.open_data import build_open_data
+    from msdw.open_data.write import build_open_data
 
     check = gate or _default_gate
     wal = warehouse.marts.with_name(warehouse.marts.name + ".wal")

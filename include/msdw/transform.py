@@ -3,7 +3,7 @@
 The build reads the raw zone (``MSDW_RAW_DIR``) and writes the build database (``MSDW_BUILD_DB``); both come from
 :func:`dbt_env`, so every caller (tests, the CLI, Cosmos tasks) points dbt at the same places the same way.
 
-The dbt sources over the raw zone are generated from the source descriptions in :mod:`msdw.sources`:
+The dbt sources over the raw zone are generated from the source descriptions (:mod:`msdw.dbt_sources`):
 ``python -m msdw.transform sources`` rewrites ``models/staging/<source>/_<source>__sources.yml``.
 """
 
@@ -21,20 +21,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from msdw.errors import MsdwError
+from msdw.errors import MsdwError, ToolMissing
 from msdw.files import write_text_atomically
-from msdw.raw import LEDGER_VERSION_COLUMNS, METADATA_COLUMNS, PERSON_COLUMNS, table_columns
-from msdw.sources import SOURCES, Source
 from msdw.warehouse import Warehouse, memory_limit
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SEED_PATH_IN_COPY = "seeds"  # the link dbt_project/seeds -> ../seeds, for runs from a linked copy of the project
 RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "main"
-LEDGER_SOURCE = "ledger"
-LEDGER_TABLE = "return_versions"
 # What the first dbt step of a build makes, in one invocation: every seed, the staging views and the intermediate
 # models, with the tests that read only them. The Cosmos task group leaves these out (and their tests with them), so
 # it holds the marts, a task each, and the tests that read a mart.
@@ -44,11 +38,6 @@ PREPARED_FLAGS = ("--indirect-selection", "cautious")
 # pass or fail with the code, not the data; `make test` runs them with every other test (``build_warehouse``).
 PIPELINE_EXCLUDED = {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
 DOCS_FINGERPRINT = ".fingerprint"  # beside the dbt docs page: the project it shows
-FRESHNESS = {"warn_after": {"count": 45, "period": "day"}, "error_after": {"count": 75, "period": "day"}}
-GENERATED_HEADER = (
-    "# Generated from msdw.sources by `python -m msdw.transform sources`: change the source descriptions, then\n"
-    "# regenerate. The raw zone is loaded into schema `raw` of the build database (macro load_raw_zone).\n"
-)
 _TRACKING_OFF = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     "DO_NOT_TRACK": "1",
@@ -127,7 +116,7 @@ def dbt_executable() -> Path:
         return candidate
     found = shutil.which("dbt")
     if found is None:
-        raise FileNotFoundError("dbt is not installed in this environment: run `make setup` to install it.")
+        raise ToolMissing("dbt is not installed in this environment: run `make setup` to install it.")
     return Path(found)
 
 
@@ -358,105 +347,6 @@ def cosmos_env(warehouse: Warehouse | str | os.PathLike[str]) -> dict[str, str]:
     return {**{key: env[key] for key in keep}, "MSDW_SEED_PATH": SEED_PATH_IN_COPY, **PIPELINE_EXCLUDED}
 
 
-# --- sources over the raw zone, generated from the source descriptions ------------------------------------------
-
-
-def _doc(name: str) -> str:
-    return "{{ doc('" + name + "') }}"
-
-
-def _raw_column_description(source: Source, table_name: str, column: str) -> str:
-    if column in METADATA_COLUMNS:
-        return _doc("raw" + column)
-    if column in PERSON_COLUMNS:
-        return _doc("raw_" + column)
-    table = next(t for t in source.tables if t.name == table_name)
-    return table.column(column).description
-
-
-def source_definition(source: Source) -> dict:
-    """The dbt source (as a YAML-ready dict) for ``source``'s raw tables, with their raw-zone columns and types."""
-    tables = []
-    for file_kind, table in ((f, t) for f in source.files for t in f.tables):
-        columns = [
-            {
-                "name": name,
-                "data_type": data_type,
-                "description": _raw_column_description(source, table.name, name),
-            }
-            for name, data_type in table_columns(table).items()
-        ]
-        tables.append(
-            {
-                "name": table.name,
-                "description": table.description,
-                "config": {
-                    "meta": {
-                        "raw_path": f"{table.name}/*/*.parquet",
-                        "return_source": source.name,
-                        "agency_code": source.agency_code,
-                        "return_part": file_kind.part,
-                        "submitter": file_kind.submitter,
-                        "due_day": source.due_day,
-                    }
-                },
-                "columns": columns,
-            }
-        )
-    return {
-        "name": source.name,
-        "description": source.description,
-        "schema": RAW_SCHEMA,
-        "config": {"loaded_at_field": "_received_at", "freshness": FRESHNESS},
-        "tables": tables,
-    }
-
-
-def ledger_source_definition() -> dict:
-    """The dbt source for the ledger's export of every return version."""
-    columns = [
-        {"name": name, "data_type": data_type, "description": _doc("ledger_" + name)}
-        for name, data_type in LEDGER_VERSION_COLUMNS.items()
-    ]
-    return {
-        "name": LEDGER_SOURCE,
-        "description": "The audit ledger: every return version received, accepted or quarantined.",
-        "schema": RAW_SCHEMA,
-        "config": {"loaded_at_field": "processed_at", "freshness": FRESHNESS},
-        "tables": [
-            {
-                "name": LEDGER_TABLE,
-                "description": "One row per return version, with its status, counts and reasons.",
-                "config": {"meta": {"raw_path": "_ledger/return_versions.parquet"}},
-                "columns": columns,
-            }
-        ],
-    }
-
-
-def _render(definition: dict) -> str:
-    body = yaml.safe_dump({"version": 2, "sources": [definition]}, sort_keys=False, width=120, allow_unicode=True)
-    return GENERATED_HEADER + body
-
-
-def sources_files(project_dir: Path = PROJECT_DIR) -> dict[Path, str]:
-    """Every generated sources YAML file of the project and the text it should hold."""
-    staging = project_dir / "models" / "staging"
-    files = {staging / s.name / f"_{s.name}__sources.yml": _render(source_definition(s)) for s in SOURCES}
-    files[staging / LEDGER_SOURCE / f"_{LEDGER_SOURCE}__sources.yml"] = _render(ledger_source_definition())
-    return files
-
-
-def write_sources(project_dir: Path = PROJECT_DIR) -> list[Path]:
-    """Rewrite the generated sources YAML files; return the paths written."""
-    written = []
-    for path, text in sources_files(project_dir).items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        written.append(path)
-    return written
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m msdw.transform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -469,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs.add_argument("--warehouse", required=True)
     args = parser.parse_args(argv)
     if args.command == "sources":
+        from msdw.dbt_sources import write_sources
+
         for path in write_sources():
             print(path)
     elif args.command == "manifest":

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import yaml
 
+from msdw.dbt_sources import sources_files
 from msdw.raw import table_columns
 from msdw.sources import SOURCES
-from msdw.transform import PROJECT_DIR, sources_files
+from msdw.transform import PROJECT_DIR
 
 
 def test_committed_sources_yaml_matches_the_source_descriptions() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from msdw.gate import check_marts
 from msdw.publish import PUBLISHED_TABLES, STORAGE_READ_BY, publish
+from msdw.quality.mart_gate import check_marts
 from msdw.warehouse import Warehouse
 from tests.report.marts_fixture import build_marts
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from msdw import gate
-from msdw.data_docs import CDN_ASSETS, GX_IMAGES, VEGA_SCRIPTS
-from msdw.gx_context import file_context
+from msdw.quality import mart_gate
+from msdw.quality.context import file_context
+from msdw.quality.docs import CDN_ASSETS, GX_IMAGES, VEGA_SCRIPTS
 from msdw.warehouse import Warehouse
 from tests.report.browser import browser_page
 
@@ -98,7 +98,7 @@ async def _visit(index: Path) -> Visit:
 @dataclass
 class Site:
     warehouse: Warehouse
-    last_run: gate.GateResult
+    last_run: mart_gate.GateResult
     visit: Visit
 
 
@@ -108,11 +108,11 @@ def site(marts_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
     visited offline."""
     root = tmp_path_factory.mktemp("data_docs")
     warehouse = Warehouse.at(root / "warehouse")
-    assert gate.check_marts(marts_db, warehouse).passed
+    assert mart_gate.check_marts(marts_db, warehouse).passed
     spoiled = shutil.copy(marts_db, root / "spoiled.duckdb")
     with duckdb.connect(spoiled) as con:
         con.execute(f"update {SPOILED_TABLE} set compliance_rate = 1.5 where compliance_rate = 1.0")
-    last_run = gate.check_marts(Path(spoiled), warehouse)
+    last_run = mart_gate.check_marts(Path(spoiled), warehouse)
     index = warehouse.data_docs / "index.html"
     return Site(warehouse, last_run, asyncio.run(asyncio.wait_for(_visit(index), TIME_LIMIT)))
 

@@ -1,4 +1,4 @@
-"""Data Docs pages pointed at local copies of what GX's templates load from CDNs (msdw.data_docs)."""
+"""Data Docs pages pointed at local copies of what GX's templates load from CDNs (msdw.quality.docs)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import great_expectations
 import pytest
 
-from msdw import data_docs
-from msdw.data_docs import (
+from msdw.quality import docs as data_docs
+from msdw.quality.docs import (
     ASSETS_DIR,
     CDN_ASSETS,
     GX_IMAGES,
@@ -43,7 +43,7 @@ def test_every_url_gx_templates_load_has_a_local_copy() -> None:
     assert len(urls) >= len(CDN_ASSETS)  # the templates were read
     known = set(CDN_ASSETS) | set(VEGA_SCRIPTS)
     unknown = sorted(u for u in urls if u not in known and not u.startswith(GX_IMAGES))
-    assert unknown == [], f"GX's templates load {unknown}: add them to msdw.data_docs.CDN_ASSETS"
+    assert unknown == [], f"GX's templates load {unknown}: add them to msdw.quality.docs.CDN_ASSETS"
     assert set(CDN_ASSETS) <= urls, "CDN_ASSETS names a URL GX's templates no longer load"
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from msdw import gate, reference
-from msdw.gate import GateError, check_marts
-from msdw.gx_context import validations_dir
+from msdw import reference
+from msdw.quality import marts, reconcile, suites
+from msdw.quality.context import validations_dir
+from msdw.quality.mart_gate import GateError, check_marts
 from msdw.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,36 +161,34 @@ def warehouse(tmp_path: Path) -> Warehouse:
 
 def test_committed_suites_equal_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()
-    from msdw.validate import suite_json
-
-    folder = REPO / "expectations" / gate.DATASOURCE
-    for suite in gate.mart_suites():
-        name = suite.name.removeprefix(f"{gate.DATASOURCE}.")
+    folder = REPO / "expectations" / marts.DATASOURCE
+    for suite in suites.mart_suites():
+        name = suite.name.removeprefix(f"{marts.DATASOURCE}.")
         committed = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-        assert committed == json.loads(suite_json(suite)), (
-            f"expectations/marts/{name}.json is stale: run python -m msdw.validate --write expectations"
+        assert committed == json.loads(suites.suite_json(suite)), (
+            f"expectations/marts/{name}.json is stale: run make generate"
         )
 
 
 def test_every_published_table_has_a_suite() -> None:
     from msdw.publish import PUBLISHED_TABLES
 
-    assert {m.name for m in gate.mart_tables()} == set(PUBLISHED_TABLES) == set(SCHEMA)
+    assert {m.name for m in marts.mart_tables()} == set(PUBLISHED_TABLES) == set(SCHEMA)
 
 
 def test_the_gate_reads_exactly_the_columns_its_expectations_name() -> None:
-    for mart in gate.mart_tables():
+    for mart in marts.mart_tables():
         named = {*mart.key, *mart.not_null, *(c for c, _ in mart.codes), *mart.counts, *mart.rates}
         named |= {c for c, _, _ in mart.ranges} | {c for pair in mart.at_least for c in pair}
-        assert set(gate.suite_columns(gate.suite_for_mart(mart))) == named, mart.name
-    assert set(gate.suite_columns(gate.reconciliation_suite())) == {"actual", "expected", "check"}
+        assert set(marts.suite_columns(marts.suite_for_mart(mart))) == named, mart.name
+    assert set(marts.suite_columns(reconcile.reconciliation_suite())) == {"actual", "expected", "check"}
 
 
 def test_good_marts_pass_and_results_are_kept(tmp_path: Path, warehouse: Warehouse) -> None:
     result = check_marts(build_db(tmp_path / "good.duckdb", GOOD_ROWS), warehouse)
     assert result.failures == []
     assert result.passed
-    assert set(result.checked) == set(SCHEMA) | {gate.RECONCILIATION}
+    assert set(result.checked) == set(SCHEMA) | {reconcile.RECONCILIATION}
     summary = json.loads(result.results_path.read_text(encoding="utf-8"))
     assert (summary["passed"], summary["data_docs_error"]) == (True, None)
     kept = list(validations_dir(warehouse.gx).rglob("*.json"))

@@ -14,21 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from msdw.open_data import (
+from msdw.open_data.disclosure import (
     NOT_APPLICABLE,
-    NOTES_FILE,
-    OPEN_TABLES,
     SUPPRESSED,
     Constraint,
     DisclosureError,
-    build_open_data,
     determined_cells,
-    neutralise,
-    rate_text,
     suppress,
     suppress_grid,
-    write_open_data,
 )
+from msdw.open_data.tables import OPEN_TABLES
+from msdw.open_data.write import NOTES_FILE, build_open_data, neutralise, rate_text, write_open_data
 
 MART_COLUMNS: dict[str, str] = {
     "dim_force": "force_code varchar, force_name varchar",

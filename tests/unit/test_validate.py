@@ -12,10 +12,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from msdw import gx_context, reference, validate
-from msdw.gx_context import run_on_frame, validation_context, validations_dir, warehouse_context
+from msdw import reference
+from msdw.quality import docs, returns, suites
+from msdw.quality.context import run_on_frame, validation_context, validations_dir, warehouse_context
+from msdw.quality.failures import failures_by_file
+from msdw.quality.returns import Failure, FrameMismatch, suite_for, validate_table
 from msdw.sources import ColumnType, Table, table
-from msdw.validate import Failure, FrameMismatch, suite_for, validate_table
 from msdw.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +43,7 @@ def spec_forces(monkeypatch: pytest.MonkeyPatch) -> frozenset[str]:
 
 def good_value(tbl: Table, name: str, i: int) -> object:
     col = tbl.column(name)
-    if name in validate.FORCE_CODE_COLUMNS:
+    if name in returns.FORCE_CODE_COLUMNS:
         return SUBMITTERS.get(tbl.name, "E23000002")
     if col.type == ColumnType.ENUM:
         return col.allowed[0] if col.allowed else None
@@ -107,7 +109,7 @@ def only_failure(result: dict[str, list[Failure]], sha: str = SHA_B) -> Failure:
 # --- suites ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tbl", validate.all_tables(), ids=lambda t: t.name)
+@pytest.mark.parametrize("tbl", returns.all_tables(), ids=lambda t: t.name)
 def test_suite_follows_the_description(spec_forces: frozenset[str], tbl: Table) -> None:
     suite = suite_for(tbl)
     configs = [(e.expectation_type, e.configuration.kwargs) for e in suite.expectations]
@@ -121,24 +123,24 @@ def test_suite_follows_the_description(spec_forces: frozenset[str], tbl: Table) 
         )
         if col.type == ColumnType.ENUM and col.allowed:
             assert in_set[col.name] == set(col.allowed)
-        if col.name in validate.FORCE_CODE_COLUMNS:
+        if col.name in returns.FORCE_CODE_COLUMNS:
             assert in_set[col.name] == set(spec_forces)
         if col.is_personal:
             assert all(col.name not in json.dumps(kw) for _, kw in configs)
 
 
 def test_committed_suites_equal_the_descriptions() -> None:
-    folder = REPO / "expectations" / validate.DATASOURCE
-    for tbl in validate.all_tables():
+    folder = REPO / "expectations" / returns.DATASOURCE
+    for tbl in returns.all_tables():
         committed = json.loads((folder / f"{tbl.name}.json").read_text(encoding="utf-8"))
-        assert committed == json.loads(validate.suite_json(suite_for(tbl))), (
-            f"expectations/returns/{tbl.name}.json is stale: run python -m msdw.validate --write expectations"
+        assert committed == json.loads(suites.suite_json(suite_for(tbl))), (
+            f"expectations/returns/{tbl.name}.json is stale: run make generate"
         )
 
 
 def test_write_suites_writes_one_file_per_table(spec_forces: frozenset[str], tmp_path: Path) -> None:
-    written = validate.write_suites(tmp_path)
-    assert sorted(p.name for p in written) == sorted(f"{t.name}.json" for t in validate.all_tables())
+    written = suites.write_return_suites(tmp_path)
+    assert sorted(p.name for p in written) == sorted(f"{t.name}.json" for t in returns.all_tables())
     loaded = json.loads((tmp_path / "returns" / "cps_defendants.json").read_text(encoding="utf-8"))
     assert loaded["name"] == "returns.cps_defendants"
     assert {"case_urn", "defendant_ref", "_sha256"} <= {
@@ -149,7 +151,7 @@ def test_write_suites_writes_one_file_per_table(spec_forces: frozenset[str], tmp
 # --- passing and failing --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tbl", validate.all_tables(), ids=lambda t: t.name)
+@pytest.mark.parametrize("tbl", returns.all_tables(), ids=lambda t: t.name)
 def test_valid_files_pass(spec_forces: frozenset[str], tbl: Table) -> None:
     assert validate_table(tbl, good_frame(tbl)) == {}
 
@@ -411,7 +413,7 @@ def test_results_are_kept_and_rendered_without_personal_data(spec_forces: frozen
     assert all('"unexpected_list"' not in text for text in texts)  # summaries are kept, not every row
     stored = [r["result"] for text in texts for r in json.loads(text)["results"] if not r["success"]]
     assert [r["partial_unexpected_list"] for r in stored] == [["MAN"]]
-    index = validate.build_data_docs(warehouse)
+    index = docs.build_data_docs(warehouse)
     assert index == warehouse.data_docs / "index.html"
     assert "returns.police_victims" in index.read_text(encoding="utf-8")
     pages = list((warehouse.data_docs / "validations").rglob("*.html"))
@@ -423,7 +425,7 @@ def test_data_docs_render_only_what_they_do_not_hold_yet(spec_forces: frozenset[
     tbl = table("police_victims")
     context = warehouse_context(warehouse)
     validate_table(tbl, good_frame(tbl), context=context)
-    index = validate.build_data_docs(warehouse)
+    index = docs.build_data_docs(warehouse)
     pages = warehouse.data_docs / "validations"
     (first,) = pages.rglob("*.html")
     suite_pages = sorted((warehouse.data_docs / "expectations").rglob("*.html"))
@@ -431,14 +433,14 @@ def test_data_docs_render_only_what_they_do_not_hold_yet(spec_forces: frozenset[
     first.write_text("rendered before", encoding="utf-8")
     suite_pages[0].write_text("rendered before", encoding="utf-8")
     validate_table(tbl, set_cell(good_frame(tbl), SHA_A, 2, "gender", "MAN"), context=context)
-    assert validate.build_data_docs(warehouse) == index
+    assert docs.build_data_docs(warehouse) == index
     rendered = sorted(pages.rglob("*.html"))
     assert len(rendered) == 2
     assert first.read_text(encoding="utf-8") == "rendered before"  # the older result is not rendered again
     assert suite_pages[0].read_text(encoding="utf-8") == "rendered before"  # nor the unchanged suites
     assert index.read_text(encoding="utf-8").count("returns.police_victims") >= 2  # the index lists both results
-    (warehouse.data_docs / gx_context.RENDERED).unlink()  # without its record the site is rendered again
-    validate.build_data_docs(warehouse)
+    (warehouse.data_docs / docs.RENDERED).unlink()  # without its record the site is rendered again
+    docs.build_data_docs(warehouse)
     assert first.read_text(encoding="utf-8") != "rendered before"
     assert suite_pages[0].read_text(encoding="utf-8") != "rendered before"
 
@@ -458,11 +460,11 @@ def test_frames_converted_from_arrow_pass_and_fail(spec_forces: frozenset[str], 
 def test_a_failure_naming_no_rows_fails_every_file(spec_forces: frozenset[str]) -> None:
     tbl = table("police_operations")
     suite = suite_for(tbl)
-    frame = validate.prepare_frame(tbl, set_cell(good_frame(tbl), SHA_A, 2, "status", "OPENED"), suite)
-    result = run_on_frame(validation_context(), suite, validate.DATASOURCE, tbl.name, frame, validate.RESULT_FORMAT)
+    frame = returns.prepare_frame(tbl, set_cell(good_frame(tbl), SHA_A, 2, "status", "OPENED"), suite)
+    result = run_on_frame(validation_context(), suite, returns.DATASOURCE, tbl.name, frame, returns.RESULT_FORMAT)
     for exp_result in result.results:
         exp_result.result.pop("unexpected_index_list", None)
-    failures = validate.failures_by_file(tbl, frame, result)
+    failures = failures_by_file(tbl, frame, result)
     assert set(failures) == {SHA_A, SHA_B}
     assert [f.column for f in failures[SHA_B]] == ["status"]
 
@@ -476,11 +478,11 @@ def test_a_badly_typed_column_is_refused(spec_forces: frozenset[str]) -> None:
 def test_refresh_command_writes_return_and_mart_suites(
     spec_forces: frozenset[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from msdw import gate
+    from msdw.quality import marts, reconcile
 
-    assert validate.main(["--write", str(tmp_path)]) == 0
-    assert {p.stem for p in (tmp_path / "returns").glob("*.json")} == {t.name for t in validate.all_tables()}
-    assert {p.stem for p in (tmp_path / "marts").glob("*.json")} == {m.name for m in gate.mart_tables()} | {
-        gate.RECONCILIATION
+    assert suites.main(["--write", str(tmp_path)]) == 0
+    assert {p.stem for p in (tmp_path / "returns").glob("*.json")} == {t.name for t in returns.all_tables()}
+    assert {p.stem for p in (tmp_path / "marts").glob("*.json")} == {m.name for m in marts.mart_tables()} | {
+        reconcile.RECONCILIATION
     }
     assert "wrote" in capsys.readouterr().out

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from msdw.generate import streams
-from msdw.generate.model import EXPLOITATION, Model
+from msdw.generate.model import Model
 from msdw.generate.months import days_in, first_day, month_of_day
 from msdw.generate.places import Places
+from msdw.generate.profiles import EXPLOITATION
 from msdw.sources import codes
 
 SUSPECT_NATIONALITIES = {

@@ -11,10 +11,11 @@ from msdw.generate import names as nm
 from msdw.generate import people as pp
 from msdw.generate import streams
 from msdw.generate.glaa import Investigations
-from msdw.generate.model import EXPLOITATION, Model
+from msdw.generate.model import Model
 from msdw.generate.months import days_in, first_day
 from msdw.generate.operations import Operations
 from msdw.generate.places import Places
+from msdw.generate.profiles import EXPLOITATION
 from msdw.sources import codes
 
 _TYPE_INDEX = np.array([codes.EXPLOITATION_TYPES.index(t) for t in EXPLOITATION])

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from msdw.errors import EXIT_OK, EXIT_USAGE
 from msdw.receipts.writer import receipts_root
 from msdw.warehouse import Warehouse
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def receipts_of(root: Path, submitter: str, month: str) -> list[dict]:

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from msdw.open_data import ALL, Controlled, ControlledTable
+from msdw.open_data.disclosure import Controlled, ControlledTable
+from msdw.open_data.tables import ALL
 from msdw.release.periods import (
     CONFIDENTIAL,
     NOT_APPLICABLE,

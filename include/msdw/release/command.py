@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from msdw.errors import EXIT_FAILED, EXIT_OK
 from msdw.release.periods import FREQUENCIES
 from msdw.warehouse import DEFAULT_WAREHOUSE, Warehouse
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,8 +1,9 @@
 """The tables of a release: SQL over the published marts, disclosure control, and the markers of each cell.
 
-Every table is an :class:`msdw.open_data.OpenTable` whose "year" is the financial year and whose first dimension is
-the period, so the open data's own code totals it (``ALL`` periods is the financial-year total, ``ALL`` of a
-dimension its total) and chooses the cells to suppress, across every table at once (:func:`msdw.open_data.control`).
+Every table is an :class:`msdw.open_data.tables.OpenTable` whose "year" is the financial year and whose first
+dimension is the period, so the open data's own code totals it (``ALL`` periods is the financial-year total, ``ALL``
+of a dimension its total) and chooses the cells to suppress, across every table at once
+(:func:`msdw.open_data.disclosure.control`).
 A stock (operations live at the end of a period) cannot be added up over a year: its table is grouped by period
 instead, with no financial-year total.
 """
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from msdw.open_data import ALL, Controlled, Labels, Link, OpenTable, Rate, Split, control
+from msdw.open_data.disclosure import Controlled, control
+from msdw.open_data.tables import ALL, Labels, Link, OpenTable, Rate, Split
 from msdw.release.periods import (
     Period,
     financial_year,

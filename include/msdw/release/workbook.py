@@ -21,7 +21,8 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
-from msdw.open_data import neutralise
+from msdw.errors import ToolMissing
+from msdw.open_data.write import neutralise
 from msdw.release.periods import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE, PROVISIONAL, REVISED
 from msdw.release.tables import Shown
 
@@ -121,7 +122,7 @@ def convert(workbook: Path, target: str, out_dir: Path) -> list[Path]:
     it: ``ods``, or a CSV filter whose last option ``-1`` writes every sheet); returns the files made."""
     command = soffice()
     if command is None:
-        raise FileNotFoundError("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+        raise ToolMissing("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
     out_dir.mkdir(parents=True, exist_ok=True)
     before = set(out_dir.iterdir())
     with tempfile.TemporaryDirectory(prefix="msdw-soffice-") as profile:

@@ -1,4 +1,5 @@
-"""Data Docs that work without a network.
+"""Data Docs: the kept results of both gates and every suite, rendered into ``<warehouse>/data_docs``, working
+without a network.
 
 Great Expectations' page templates load jQuery, Bootstrap, bootstrap-table, Font Awesome, Vega and the GX logo from
 CDNs; on a closed network the index page then lists nothing (its tables are drawn by bootstrap-table) and every page
@@ -9,18 +10,35 @@ pinned vl-convert wheel and the logo from GX's own ``static/images``, and points
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from msdw.errors import SetupError
 from msdw.files import write_text_atomically
+from msdw.quality.context import (
+    DOCS_RESULTS,
+    DOCS_SITE,
+    ExpectationSuiteIdentifier,
+    GxSetupError,
+    expectation_configs,
+    file_context,
+)
+from msdw.quality.suites import all_suites
+from msdw.warehouse import Warehouse
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "deploy" / "data_docs"
+if TYPE_CHECKING:
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+ASSETS_DIR = Path(__file__).resolve().parents[3] / "deploy" / "data_docs"
 """The npm project pinning the scripts, styles and fonts of the Data Docs pages; its packages go in node_modules/."""
 VENDOR = Path("static") / "vendor"  # in the Data Docs folder
 IMAGES = Path("static") / "images"  # GX copies its own static/images there
@@ -28,6 +46,9 @@ GX_IMAGES = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
 VEGA = "vega"  # the folder, under VENDOR, of the Vega bundle
 
 log = logging.getLogger(__name__)
+
+RENDERED = ".rendered.json"  # in the Data Docs folder: the results and suites it holds
+_MTIME_SLACK_NS = 2_000_000_000  # pages written since a build began, on file systems with coarse timestamps too
 
 
 @dataclass(frozen=True)
@@ -106,7 +127,7 @@ _FETCH_ATTRIBUTES = re.compile(r"""\s+(?:integrity|crossorigin)(?=[\s=/>])(?:\s*
 _CSS_URL = re.compile(r"""url\(\s*(["']?)(https?://[^"')]*)\1\s*\)""", re.IGNORECASE)
 
 
-class DataDocsAssetsError(RuntimeError):
+class DataDocsAssetsError(SetupError, RuntimeError):
     """The pinned scripts and styles of the Data Docs pages are not installed, or not at the pinned versions."""
 
 
@@ -249,3 +270,63 @@ def localise_site(
             ", ".join(sorted(unknown)),
         )
     return rewritten
+
+
+def build_data_docs(warehouse: Warehouse, suites: Iterable[ExpectationSuite] | None = None) -> Path:
+    """Render the latest :data:`DOCS_RESULTS` kept validation results, and ``suites``, into ``warehouse.data_docs``.
+
+    Only what is not rendered yet is rendered (results kept since the last call, the suites when they changed), then
+    the index: the site records what it holds in :data:`RENDERED`. Without that record or the index, everything is
+    rendered again. ``suites`` are every suite of both gates unless given. Returns the index page.
+    """
+    context = file_context(warehouse)
+    suites = list(all_suites() if suites is None else suites)
+    for suite in suites:
+        context.suites.add_or_update(suite)
+    index = warehouse.data_docs / "index.html"
+    record = warehouse.data_docs / RENDERED
+    keys = sorted(context.validation_results_store.list_keys(), key=lambda k: k.run_id.run_time, reverse=True)
+    latest = {_key_text(k): k for k in keys[:DOCS_RESULTS]}
+    suites_hash = _suites_hash(suites)
+    done = _rendered(record) if index.is_file() else None
+    started_ns = time.time_ns() - _MTIME_SLACK_NS
+    try:
+        if done is None:
+            context.build_data_docs(site_names=[DOCS_SITE])
+        else:
+            todo: list[Any] = [key for text, key in latest.items() if text not in done["results"]]
+            if done["suites"] != suites_hash:
+                todo += [ExpectationSuiteIdentifier(name=s.name) for s in suites]
+            if todo:
+                context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=todo)
+    except Exception as exc:
+        raise GxSetupError(
+            f"could not build Data Docs in {warehouse.data_docs}: {exc}; check that {warehouse.gx} is readable and "
+            "remove any half-written result file named in the error"
+        ) from exc
+    if not index.is_file():
+        raise GxSetupError(f"Data Docs were built but {index} is missing; check write access to {warehouse.data_docs}")
+    site = warehouse.data_docs
+    written = None if done is None else [p for p in site.rglob("*.html") if p.stat().st_mtime_ns >= started_ns]
+    localise_site(site, written, cache_dir=warehouse.cache)
+    write_text_atomically(record, json.dumps({"results": sorted(latest), "suites": suites_hash}))
+    return index
+
+
+def _suites_hash(suites: list[ExpectationSuite]) -> str:
+    described = [{"name": s.name, "expectations": expectation_configs(s)} for s in suites]
+    text = json.dumps(sorted(described, key=lambda d: d["name"]), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _key_text(key: Any) -> str:
+    return "/".join(str(part) for part in key.to_tuple())
+
+
+def _rendered(record: Path) -> dict[str, Any] | None:
+    """What the Data Docs site holds, as :func:`build_data_docs` recorded it; None when unknown."""
+    try:
+        done = json.loads(record.read_text(encoding="utf-8"))
+        return {"results": set(done["results"]), "suites": str(done["suites"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

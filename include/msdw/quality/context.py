@@ -2,25 +2,18 @@
 
 Validations run in an ephemeral context (datasources, suites and validation definitions held in memory, so parallel
 tasks never rewrite each other's configuration) whose validation results store is the warehouse's GX file context
-(``<warehouse>/gx``). Data Docs are built by that file context into ``<warehouse>/data_docs``, then made to load
-their scripts and styles from the site itself (:mod:`msdw.data_docs`), so that they work without a network.
+(``<warehouse>/gx``). Data Docs are built by that file context (:mod:`msdw.quality.docs`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
-import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msdw.data_docs import localise_site
 from msdw.errors import SetupError
-from msdw.files import write_text_atomically
 from msdw.warehouse import Warehouse
 
 GX_LOGGERS = ("great_expectations",)
@@ -50,10 +43,10 @@ from great_expectations.exceptions import DataContextError  # noqa: E402
 from great_expectations.expectations.row_conditions import Column as RowColumn  # noqa: E402
 
 __all__ = [
+    "ExpectationSuiteIdentifier",
     "GxSetupError",
     "RowColumn",
     "RunIdentifier",
-    "build_data_docs",
     "file_context",
     "gx",
     "gxe",
@@ -73,8 +66,6 @@ if TYPE_CHECKING:
 DOCS_SITE = "msdw_site"
 WHOLE_FRAME = "whole_frame"
 DOCS_RESULTS = 300  # the latest validation results rendered in Data Docs
-RENDERED = ".rendered.json"  # in the Data Docs folder: the results and suites it holds
-_MTIME_SLACK_NS = 2_000_000_000  # pages written since a build began, on file systems with coarse timestamps too
 
 
 class GxSetupError(SetupError, RuntimeError):
@@ -144,7 +135,7 @@ def validation_definition(
         known = context.suites.get(name)
     except DataContextError:
         known = None
-    if known is None or _expectation_configs(known) != _expectation_configs(suite):
+    if known is None or expectation_configs(known) != expectation_configs(suite):
         registered = context.suites.add_or_update(suite)
         with contextlib.suppress(DataContextError, ValueError, KeyError):
             context.validation_definitions.delete(name)
@@ -158,7 +149,7 @@ def validation_definition(
         )
 
 
-def _expectation_configs(suite: ExpectationSuite) -> list[dict[str, Any]]:
+def expectation_configs(suite: ExpectationSuite) -> list[dict[str, Any]]:
     return [e.configuration.to_json_dict() | {"id": None} for e in suite.expectations]
 
 
@@ -211,63 +202,3 @@ def file_context(warehouse: Warehouse) -> FileDataContext:
         context.variables.save()
         context = gx.get_context(mode="file", project_root_dir=warehouse.root)
     return context
-
-
-def build_data_docs(warehouse: Warehouse, suites: Iterable[ExpectationSuite] = ()) -> Path:
-    """Render the latest :data:`DOCS_RESULTS` kept validation results, and ``suites``, into ``warehouse.data_docs``.
-
-    Only what is not rendered yet is rendered (results kept since the last call, the suites when they changed), then
-    the index: the site records what it holds in :data:`RENDERED`. Without that record or the index, everything is
-    rendered again. Returns the index page.
-    """
-    context = file_context(warehouse)
-    suites = list(suites)
-    for suite in suites:
-        context.suites.add_or_update(suite)
-    index = warehouse.data_docs / "index.html"
-    record = warehouse.data_docs / RENDERED
-    keys = sorted(context.validation_results_store.list_keys(), key=lambda k: k.run_id.run_time, reverse=True)
-    latest = {_key_text(k): k for k in keys[:DOCS_RESULTS]}
-    suites_hash = _suites_hash(suites)
-    done = _rendered(record) if index.is_file() else None
-    started_ns = time.time_ns() - _MTIME_SLACK_NS
-    try:
-        if done is None:
-            context.build_data_docs(site_names=[DOCS_SITE])
-        else:
-            todo: list[Any] = [key for text, key in latest.items() if text not in done["results"]]
-            if done["suites"] != suites_hash:
-                todo += [ExpectationSuiteIdentifier(name=s.name) for s in suites]
-            if todo:
-                context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=todo)
-    except Exception as exc:
-        raise GxSetupError(
-            f"could not build Data Docs in {warehouse.data_docs}: {exc}; check that {warehouse.gx} is readable and "
-            "remove any half-written result file named in the error"
-        ) from exc
-    if not index.is_file():
-        raise GxSetupError(f"Data Docs were built but {index} is missing; check write access to {warehouse.data_docs}")
-    site = warehouse.data_docs
-    written = None if done is None else [p for p in site.rglob("*.html") if p.stat().st_mtime_ns >= started_ns]
-    localise_site(site, written, cache_dir=warehouse.cache)
-    write_text_atomically(record, json.dumps({"results": sorted(latest), "suites": suites_hash}))
-    return index
-
-
-def _suites_hash(suites: list[ExpectationSuite]) -> str:
-    described = [{"name": s.name, "expectations": _expectation_configs(s)} for s in suites]
-    text = json.dumps(sorted(described, key=lambda d: d["name"]), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _key_text(key: Any) -> str:
-    return "/".join(str(part) for part in key.to_tuple())
-
-
-def _rendered(record: Path) -> dict[str, Any] | None:
-    """What the Data Docs site holds, as :func:`build_data_docs` recorded it; None when unknown."""
-    try:
-        done = json.loads(record.read_text(encoding="utf-8"))
-        return {"results": set(done["results"]), "suites": str(done["suites"])}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None

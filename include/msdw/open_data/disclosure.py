@@ -1,63 +1,29 @@
-"""Open data: CSV files of the main marts for public release, under statistical disclosure control.
-
-The rules follow UK official-statistics practice (GSS guidance):
-
-- A count from 1 to 4 is shown as ``[c]`` (primary suppression). Totals are counts too.
-- Secondary suppression: every published additive relation (a row or column with its total, a count with a subset
-  of it, the same figure published in two files) is a "line". A line with exactly one suppressed cell would give
-  that cell away, so the smallest other non-zero cell of the line is suppressed too, until no line has exactly one.
-  The result is then audited as a linear system: a suppressed cell that the published figures still determine
-  exactly (for example through a chain of lines) gets a further complementary suppression, until none does.
-- Zeros are shown. A zero is not disclosive here: it identifies nobody, and many zeros are structural (an agency
-  that does not report a figure has 0 for it) so hiding them would protect nothing. For the same reason a zero is
-  never chosen as a complementary suppression.
-- A rate whose numerator or denominator is suppressed is ``[c]``; a rate with a zero denominator is ``[z]``
-  (not applicable).
-- Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a single quote, so a
-  spreadsheet does not run it as a formula. Numbers are written by msdw itself and are left as numbers.
-
-Granularity: every file is by calendar year, because monthly cells for a force, a nationality or a CPS Area are
-mostly below 5. Each year is a separate table with its own totals (rows ``ALL``); no total across years is
-published. ``mart_monthly_summary`` is published by year and agency without ``operations_live``, which counts a
-stock of operations per month and cannot be added up over a year. Money recovered for workers is an amount of
-money, not a count of people, and is shown as it is.
+"""Statistical disclosure control: primary and secondary suppression over the published additive relations ("lines"),
+audited as a linear system (the rules: :mod:`msdw.open_data`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import itertools
-import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import numpy as np
 
-from msdw import mart_rules
 from msdw.errors import MsdwError
-from msdw.files import write_text_atomically
+from msdw.open_data.tables import ALL, LINKS, CellKey, Link, OpenTable
 
 SUPPRESSED = "[c]"
 NOT_APPLICABLE = "[z]"
 SMALLEST_SHOWN = 5
-ALL = "ALL"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-NOTES_FILE = "notes.txt"
-
 _TOLERANCE = 1e-9
 _CANDIDATES_TRIED = 200
 
 
 class DisclosureError(MsdwError):
     """The disclosure rules could not be met for a table; nothing was published."""
-
-
-# --- suppression ---------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -229,196 +195,15 @@ def suppress_grid(
     return GridSuppression(grid, frozenset(suppress(values, constraints)))  # type: ignore[arg-type]
 
 
-# --- formatting ----------------------------------------------------------------------------------------------------
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would not run as a formula."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def rate_text(numerator: int, denominator: int, suppressed: bool) -> str:
-    if suppressed:
-        return SUPPRESSED
-    if denominator == 0:
-        return NOT_APPLICABLE
-    return f"{numerator / denominator:.3f}"
-
-
-# --- the published tables ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Split:
-    """``part`` counts a subset of ``whole``: the rest (whole minus part) is implied and protected too."""
-
-    whole: str
-    part: str
-
-    @property
-    def rest(self) -> str:
-        return f"{self.whole}__not__{self.part}"
-
-
-@dataclass(frozen=True)
-class Rate:
-    name: str
-    numerator: str
-    denominator: str
-
-
-@dataclass(frozen=True)
-class Labels:
-    """A name column looked up from a dimension table for a code column."""
-
-    code: str
-    column: str
-    table: str
-    table_code: str
-    table_name: str
-
-
-@dataclass(frozen=True)
-class OpenTable:
-    """One open data CSV: a mart summed by year and up to two dimensions, with ``ALL`` totals per year."""
-
-    name: str
-    source: str
-    year: str  # SQL for the calendar year
-    dimensions: dict[str, str]  # column -> SQL
-    counts: tuple[str, ...]
-    rates: tuple[Rate, ...] = ()
-    amounts: tuple[str, ...] = ()
-    labels: tuple[Labels, ...] = ()
-
-    @property
-    def file_name(self) -> str:
-        return f"{self.name}.csv"
-
-    @property
-    def splits(self) -> tuple[Split, ...]:
-        """Counts of a subset of another count, from the source mart's dbt tests ``not_less_than``."""
-        return tuple(
-            Split(whole, part)
-            for whole, part in mart_rules.at_least(self.source)
-            if whole in self.counts and part in self.counts
-        )
-
-    @property
-    def measures(self) -> tuple[str, ...]:
-        return self.counts + tuple(split.rest for split in self.splits)
-
-    def query(self) -> str:
-        dims = [f"{sql} as {column}" for column, sql in self.dimensions.items()]
-        sums = [f"coalesce(sum({c}), 0)::bigint as {c}" for c in self.counts]
-        sums += [f"coalesce(sum({a}), 0)::decimal(18,2) as {a}" for a in self.amounts]
-        return f"select {self.year} as year, {', '.join(dims + sums)} from {self.source} group by all order by all"
-
-
-OPEN_TABLES: tuple[OpenTable, ...] = (
-    OpenTable(
-        name="summary_by_year",
-        source="mart_monthly_summary",
-        year="extract(year from month)::integer",
-        dimensions={"agency_code": "agency_code"},
-        counts=(
-            "victims_identified",
-            "nrm_referrals",
-            "dtn_submissions",
-            "operations_opened",
-            "arrests",
-            "charges",
-            "defendants_finalised",
-            "convictions",
-            "inspections",
-        ),
-        amounts=("money_recovered_gbp",),
-    ),
-    OpenTable(
-        name="crime_recording_by_year",
-        source="mart_crime_recording",
-        year="extract(year from month)::integer",
-        dimensions={"force_code": "coalesce(force_code, 'UNKNOWN')"},
-        counts=("nrm_referrals", "with_crime_recorded"),
-        rates=(Rate("compliance_rate", "with_crime_recorded", "nrm_referrals"),),
-        labels=(Labels("force_code", "force_name", "dim_force", "force_code", "force_name"),),
-    ),
-    OpenTable(
-        name="victim_pathway_by_year",
-        source="mart_victim_pathway",
-        year="year::integer",
-        dimensions={"exploitation_type": "coalesce(exploitation_type, 'UNKNOWN')"},
-        counts=(
-            "persons_identified",
-            "persons_nrm_referred",
-            "persons_crime_recorded",
-            "persons_in_prosecuted_operation",
-            "persons_in_convicted_operation",
-        ),
-    ),
-    OpenTable(
-        name="cps_outcomes_by_year",
-        source="mart_cps_outcomes",
-        year="year::integer",
-        dimensions={"cps_area": "coalesce(cps_area::varchar, 'UNKNOWN')", "outcome": "coalesce(outcome, 'UNKNOWN')"},
-        counts=("defendants",),
-    ),
-    OpenTable(
-        name="nationality_profile_by_year",
-        source="mart_nationality_profile",
-        year="year::integer",
-        dimensions={"nationality_code": "coalesce(nationality_code, 'UNK')"},
-        counts=("victims", "suspects"),
-        labels=(
-            Labels("nationality_code", "nationality_name", "dim_nationality", "nationality_code", "nationality_name"),
-        ),
-    ),
-)
-
-
-@dataclass(frozen=True)
-class Link:
-    """The same figure reachable from two files: ``total`` equals the sum of ``parts``, each (table, dims, measure)."""
-
-    total: tuple[str, tuple[str, ...], str]
-    parts: tuple[tuple[str, tuple[str, ...], str], ...]
-
-
-LINKS: tuple[Link, ...] = (
-    Link(("summary_by_year", ("POLICE",), "nrm_referrals"), (("crime_recording_by_year", (ALL,), "nrm_referrals"),)),
-    Link(
-        ("summary_by_year", ("CPS",), "defendants_finalised"),
-        (("cps_outcomes_by_year", (ALL, ALL), "defendants"),),
-    ),
-    Link(
-        ("summary_by_year", ("CPS",), "convictions"),
-        (
-            ("cps_outcomes_by_year", (ALL, "CONVICTED_GUILTY_PLEA"), "defendants"),
-            ("cps_outcomes_by_year", (ALL, "CONVICTED_AFTER_TRIAL"), "defendants"),
-        ),
-    ),
-    Link(
-        ("victim_pathway_by_year", (ALL,), "persons_identified"),
-        (("nationality_profile_by_year", (ALL,), "victims"),),
-    ),
-)
-
-CellKey = tuple[str, int, tuple[str, ...], str]  # table, year, dimension values, measure
-
-
 @dataclass
-class _TableData:
+class TableData:
     spec: OpenTable
     rows: dict[tuple[int, tuple[str, ...]], dict[str, int | Decimal]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def _all_last(value: str) -> tuple[bool, str]:
-    return (value == ALL, value)
-
-
 def _expand(
-    data: _TableData, values: dict[CellKey, int], constraints: list[Constraint]
+    data: TableData, values: dict[CellKey, int], constraints: list[Constraint]
 ) -> dict[tuple[int, tuple[str, ...]], dict[str, int | Decimal]]:
     """Fill the cells of one table (every combination of dimension values, totals ``ALL``) and its constraints."""
     spec = data.spec
@@ -466,8 +251,8 @@ def _links(values: Mapping[CellKey, int], years: Iterable[int], links: Sequence[
     return found
 
 
-def _load(con: duckdb.DuckDBPyConnection, spec: OpenTable) -> _TableData:
-    data = _TableData(spec)
+def _load(con: duckdb.DuckDBPyConnection, spec: OpenTable) -> TableData:
+    data = TableData(spec)
     cursor = con.execute(spec.query())
     names = [d[0] for d in cursor.description]
     for record in cursor.fetchall():
@@ -485,84 +270,6 @@ def _load(con: duckdb.DuckDBPyConnection, spec: OpenTable) -> _TableData:
             if name is not None
         }
     return data
-
-
-def _csv_text(
-    data: _TableData,
-    expanded: Mapping[tuple[int, tuple[str, ...]], Mapping[str, int | Decimal]],
-    suppressed: set[Hashable],
-) -> str:
-    spec = data.spec
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    header = ["year"]
-    for column in spec.dimensions:
-        header.append(column)
-        header.extend(label.column for label in spec.labels if label.code == column)
-    writer.writerow(header + list(spec.counts) + [rate.name for rate in spec.rates] + list(spec.amounts))
-    ordered = sorted(expanded, key=lambda key: (key[0], [_all_last(d) for d in key[1]]))
-    for year, dims in ordered:
-        row = expanded[(year, dims)]
-        line = [str(year)]
-        for column, value in zip(spec.dimensions, dims, strict=True):
-            line.append(neutralise(value))
-            for label in spec.labels:
-                if label.code == column:
-                    name = "All" if value == ALL else data.labels.get(column, {}).get(value, "")
-                    line.append(neutralise(name))
-        hidden = {c: (spec.name, year, dims, c) in suppressed for c in spec.counts}
-        line += [SUPPRESSED if hidden[c] else str(int(row[c])) for c in spec.counts]
-        line += [
-            rate_text(int(row[r.numerator]), int(row[r.denominator]), hidden[r.numerator] or hidden[r.denominator])
-            for r in spec.rates
-        ]
-        line += [f"{Decimal(row[a]):.2f}" for a in spec.amounts]
-        writer.writerow(line)
-    return buffer.getvalue()
-
-
-def notes_text() -> str:
-    files = "\n".join(f"- {spec.file_name}: {spec.source} by year" for spec in OPEN_TABLES)
-    return f"""msdw open data: figures on modern slavery for public release
-
-Files
-{files}
-
-Each file is by calendar year. Rows whose code is {ALL} are totals over that column for the year; there is no
-total across years. Every figure counts only the latest accepted version of each return.
-
-Disclosure control (UK official statistics practice)
-- {SUPPRESSED}: a count from 1 to {SMALLEST_SHOWN - 1}, or a count suppressed so that such a count cannot be worked
-  out from totals, from another count it is part of, or from the same figure in another file.
-- Zeros are shown: a zero identifies nobody, and many are structural (a figure an agency does not report is 0).
-- A rate is {SUPPRESSED} when its numerator or denominator is suppressed, and {NOT_APPLICABLE} when its
-  denominator is 0.
-- Money recovered for workers is an amount, not a count of people, and is not suppressed.
-- summary_by_year leaves out operations_live, a monthly count of live operations that cannot be added up over a
-  year.
-- Text that begins with =, +, -, @, a tab or a carriage return starts with a single quote (') so that spreadsheets
-  do not treat it as a formula.
-"""
-
-
-@dataclass(frozen=True)
-class OpenData:
-    """The open data files, ready to write (file name -> text), and the cells and relations they were checked on."""
-
-    files: dict[str, str]
-    values: dict[CellKey, int] = field(default_factory=dict)
-    constraints: list[Constraint] = field(default_factory=list)
-    suppressed: frozenset[Hashable] = frozenset()
-
-    def write(self, folder: Path) -> list[Path]:
-        """Write every file atomically (temporary file, fsync, ``os.replace``); other files are left alone."""
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in sorted(self.files):
-            path = folder / name
-            write_text_atomically(path, self.files[name])
-            written.append(path)
-        return written
 
 
 @dataclass(frozen=True)
@@ -599,23 +306,3 @@ def control(con: duckdb.DuckDBPyConnection, specs: Sequence[OpenTable], links: S
     suppressed = suppress(values, constraints)
     controlled = [ControlledTable(data.spec, rows, data.labels) for data, rows in zip(tables, expanded, strict=True)]
     return Controlled(controlled, values, constraints, frozenset(suppressed))
-
-
-def build_open_data(marts_db: Path) -> OpenData:
-    """The disclosure-controlled CSV files (and ``notes.txt``) for the marts in ``marts_db``."""
-    if not marts_db.exists():
-        raise DisclosureError(f"no marts database at {marts_db}: publish the marts first")
-    with contextlib.closing(duckdb.connect(os.fspath(marts_db), read_only=True)) as con:
-        controlled = control(con, OPEN_TABLES)
-    suppressed = set(controlled.suppressed)
-    files = {
-        table.spec.file_name: _csv_text(_TableData(table.spec, labels=table.labels), table.cells, suppressed)
-        for table in controlled.tables
-    }
-    files[NOTES_FILE] = notes_text()
-    return OpenData(files, controlled.values, controlled.constraints, controlled.suppressed)
-
-
-def write_open_data(marts_db: Path, folder: Path) -> list[Path]:
-    """Write the open data CSVs and ``notes.txt`` for ``marts_db`` into ``folder``; returns the paths written."""
-    return build_open_data(marts_db).write(folder)
