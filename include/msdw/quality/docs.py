@@ -266,7 +266,7 @@ def localise_site(
             rewritten.append(page)
     if unknown:
         log.warning(
-            "Data Docs pages still load %s from the network: add these files to msdw.data_docs.CDN_ASSETS",
+            "Data Docs pages still load %s from the network: add these files to msdw.quality.docs.CDN_ASSETS",
             ", ".join(sorted(unknown)),
         )
     return rewritten
