@@ -101,7 +101,7 @@ def build_warehouse() -> None:
         into persons (Splink), before dbt builds the models that read the links; return the warehouse's path."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from msdw.config import from_context
+        from msdw.config import from_context, triggering_extras
         from msdw.linkage import link_persons
         from msdw.publish import needs_build
         from msdw.warehouse import Warehouse
@@ -110,7 +110,7 @@ def build_warehouse() -> None:
         where = from_context(context)
         log.info("warehouse %s (from %s)", where.warehouse, where.origin["warehouse"])
         wh = Warehouse.at(where.warehouse).ensure()
-        events = [e.extra for es in (context.get("triggering_asset_events") or {}).values() for e in es]
+        events = triggering_extras(context)
         if events and not any(extra.get("changed") for extra in events) and not needs_build(wh):
             raise AirflowSkipException("no source changed the ledger since the last build, which published")
         log.info("linkage: %s", link_persons(wh))

@@ -106,8 +106,12 @@ def _airflow_variable(name: str) -> str | None:
     return Variable.get(name, default=None)
 
 
+def triggering_extras(context: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The extras of the Asset events that started the running task's DAG run (none for a manual run)."""
+    return [event.extra for events in (context.get("triggering_asset_events") or {}).values() for event in events]
+
+
 def from_context(context: Mapping[str, Any], *, need_inbox: bool = False) -> Locations:
     """The locations of the running task's DAG run (its params with the conf merged in, the Asset events that
     triggered it, Airflow Variables, the environment)."""
-    events = [event.extra for events in (context.get("triggering_asset_events") or {}).values() for event in events]
-    return resolve(context.get("params") or {}, events, _airflow_variable, need_inbox=need_inbox)
+    return resolve(context.get("params") or {}, triggering_extras(context), _airflow_variable, need_inbox=need_inbox)
