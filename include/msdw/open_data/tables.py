@@ -53,6 +53,7 @@ class OpenTable:
     rates: tuple[Rate, ...] = ()
     amounts: tuple[str, ...] = ()
     labels: tuple[Labels, ...] = ()
+    rules: str = ""  # the mart whose dbt tests ``not_less_than`` give the splits, when ``source`` is not a mart
 
     @property
     def file_name(self) -> str:
@@ -63,7 +64,7 @@ class OpenTable:
         """Counts of a subset of another count, from the source mart's dbt tests ``not_less_than``."""
         return tuple(
             Split(whole, part)
-            for whole, part in mart_rules.at_least(self.source)
+            for whole, part in mart_rules.at_least(self.rules or self.source)
             if whole in self.counts and part in self.counts
         )
 

@@ -18,23 +18,23 @@ import duckdb
 import pandas as pd
 
 from msdw.open_data.disclosure import Controlled, control
-from msdw.open_data.tables import ALL, Labels, Link, OpenTable, Rate, Split
+from msdw.open_data.tables import ALL, Labels, Link, OpenTable, Rate
 from msdw.release.periods import (
     Period,
     financial_year,
 )
-from msdw.sources import SOURCES
+from msdw.sources import SOURCES as DESCRIPTIONS
 
 PERIOD = "Period"
 SHOWN_ALL = "All"
-AGENCY_SOURCE = {source.agency_code: source.name for source in SOURCES}  # from the descriptions
+AGENCY_SOURCE = {source.agency_code: source.name for source in DESCRIPTIONS}
 OUTSTANDING = ("MISSING", "QUARANTINED")  # not (validly) received: a figure of that submitter alone is [x]
 PROVISIONAL_STATUSES = (*OUTSTANDING, "LATE")  # any of these in a period makes its figures [p]
 TOP_NATIONALITIES = 10
 # the returns whose tables hold victims identified (from the descriptions)
 VICTIM_PARTS = tuple(
     (source.name, kind.part)
-    for source in SOURCES
+    for source in DESCRIPTIONS
     for kind in source.files
     if any(table.identifications for table in kind.tables)
 )
@@ -147,7 +147,7 @@ def release_tables() -> tuple[ReleaseTable, ...]:
                 "referrals_by_agency",
                 ["agency_code"],
                 victims,
-                splits=(Split(victims[0], victims[1]), Split(victims[0], victims[2])),
+                rules="mart_monthly_summary",  # victims identified >= NRM referrals, >= DtN reports
             ),
             "Victims identified, National Referral Mechanism referrals and Duty to Notify reports, by agency",
             {
@@ -177,7 +177,7 @@ def release_tables() -> tuple[ReleaseTable, ...]:
                 "crime_recording_by_force",
                 ["force_code"],
                 ["nrm_referrals", "with_crime_recorded"],
-                splits=(Split("nrm_referrals", "with_crime_recorded"),),
+                rules="mart_crime_recording",  # referred >= with a crime recorded
                 rates=(Rate("compliance_rate", "with_crime_recorded", "nrm_referrals"),),
                 labels=(Labels("force_code", "force_name", "dim_force", "force_code", "force_name"),),
             ),
@@ -216,7 +216,7 @@ def release_tables() -> tuple[ReleaseTable, ...]:
                 "prosecutions_by_cps_area",
                 ["cps_area"],
                 ["defendants_finalised", "convictions"],
-                splits=(Split("defendants_finalised", "convictions"),),
+                rules="mart_monthly_summary",  # finalised >= convicted
                 rates=(Rate("conviction_rate", "convictions", "defendants_finalised"),),
                 labels=(Labels("cps_area", "cps_area_name", "dim_force", "cps_area", "cps_area_name"),),
             ),
