@@ -75,6 +75,20 @@
     {%- endif -%}
 {% endmacro %}
 
+{% macro victim_sources() %}
+    {#- The sources with a table of victims identified (its meta `identifications`, from msdw.sources). -#}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for node in raw_sources() -%}
+            {%- set meta = node.config.meta -%}
+            {%- if meta.get('identifications') and meta['return_source'] not in names -%}
+                {%- do names.append(meta['return_source']) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(names) }}
+{% endmacro %}
+
 {% macro pseudonym_columns() -%}
     {#- The pseudonym columns that replace names and dates of birth in the raw zone (msdw.raw.PERSON_COLUMNS). -#}
     given_name_key,

@@ -60,6 +60,7 @@ def source_definition(source: Source) -> dict:
                         "return_part": file_kind.part,
                         "submitter": file_kind.submitter,
                         "due_day": source.due_day,
+                        **({"identifications": True} if table.identifications is not None else {}),
                     }
                 },
                 "columns": columns,

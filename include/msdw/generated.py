@@ -1,9 +1,9 @@
 """Every artefact generated from the source and mart descriptions, and the one command that rewrites them all.
 
 ``make generate`` (``python -m msdw.generated``) writes the dbt sources YAML, the dbt model of the union of victim
-identifications, the agencies' specification ``docs/returns.md``, the Great Expectations suites of the returns and
-the marts, and the data dictionary. Tests check that every committed artefact equals what is generated
-(``tests/unit/test_generated.py`` and the suites' and dictionary's own tests).
+identifications, the seed of the marts' code lists, the agencies' specification ``docs/returns.md``, the Great
+Expectations suites of the returns and the marts, and the data dictionary. Tests check that every committed artefact
+equals what is generated (``tests/unit/test_generated.py`` and the suites' and dictionary's own tests).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ REPO = PROJECT_DIR.parent
 GENERATED_SQL_HEADER = (
     "-- Generated from msdw.sources by `make generate`: change the source descriptions, then regenerate.\n"
 )
+CODE_LISTS_SEED = REPO / "seeds" / "code_lists.csv"
 IDENTIFICATIONS_MODEL = PROJECT_DIR / "models" / "intermediate" / "int_victim_identifications_unioned.sql"
 PSEUDONYM_COLUMNS = (
     "given_name_key",
@@ -190,6 +191,14 @@ def identifications_model_sql() -> str:
     return f"{config}\n{GENERATED_SQL_HEADER}\nwith\n\n" + ",\n\n".join(ctes) + "\n\nselect * from final\n"
 
 
+def code_lists_csv() -> str:
+    """The seed of the code lists that the marts' dbt tests ``in_code_list`` read, from ``msdw.sources.codes``."""
+    from msdw.sources.codes import CODE_LISTS
+
+    rows = [f"{name},{code}" for name, codes in CODE_LISTS.items() for code in codes]
+    return "\n".join(["code_list,code", *rows]) + "\n"
+
+
 # --- the one command --------------------------------------------------------------------------------------------------
 
 
@@ -200,6 +209,7 @@ def _text_files() -> dict[Path, str]:
     files = dict(sources_files())
     files[IDENTIFICATIONS_MODEL] = identifications_model_sql()
     files[RETURNS_DOC] = render_returns_doc()
+    files[CODE_LISTS_SEED] = code_lists_csv()
     return files
 
 

@@ -181,6 +181,32 @@ def codes(seed: str) -> frozenset[str]:
     return frozenset(row[table.columns[0]] for row in table.rows if row[table.columns[0]])
 
 
+def seed_values(seed: str, column: str) -> tuple[str | int, ...]:
+    """The distinct values of ``column`` in ``<seed>.csv``, in the file's order, typed as ``_seeds.yml`` declares
+    them for dbt (an ``integer`` column gives ints): the codes a mart's ``relationships`` test to the seed allows."""
+    table = _read_seed(seed, seeds_dir())
+    rows = table.require(column)
+    integer = _declared_types(seeds_dir()).get((seed, column), "").lower() in ("integer", "int", "bigint")
+    values = (row[column] for row in rows if row[column] is not None)
+    return tuple(dict.fromkeys(_whole_number(v, column, seed) if integer else v for v in values))
+
+
+@cache
+def _declared_types(directory: Path) -> Mapping[tuple[str, str], str]:
+    """``(seed, column) -> type`` from the ``column_types`` of ``_seeds.yml`` beside the CSVs."""
+    import yaml
+
+    path = directory / "_seeds.yml"
+    if not path.is_file():
+        return {}
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        (seed["name"], column): str(kind)
+        for seed in spec.get("seeds", [])
+        for column, kind in ((seed.get("config") or {}).get("column_types") or {}).items()
+    }
+
+
 @cache
 def _forces(directory: Path) -> Mapping[str, Force]:
     seed = "forces"

@@ -110,10 +110,37 @@ def test_every_data_test_runs_once_in_prepare_or_in_the_test_task(dag: object, t
     assert set(test_task.exclude.split()) == set(PREPARED_SELECTION)
     tests = {n["name"] for n in _manifest_nodes() if n["resource_type"] == "test"}
     in_prepare = _dbt_ls(tmp_path, "--select", *PREPARED_SELECTION, *PREPARED_FLAGS) & tests
-    in_test_task = _dbt_ls(tmp_path, "--resource-type", "test", "--exclude", *test_task.exclude.split())
+    # as the task runs them: with its indirect selection, which keeps the tests of a mart against a seed
+    selection = ("--indirect-selection", test_task.indirect_selection) if test_task.indirect_selection else ()
+    in_test_task = _dbt_ls(tmp_path, "--resource-type", "test", "--exclude", *test_task.exclude.split(), *selection)
     assert in_prepare and in_test_task
     assert in_prepare | in_test_task == tests
     assert not in_prepare & in_test_task
+
+
+def test_the_marts_codes_are_tested_against_the_seeds_in_the_test_task(dag: object, tmp_path: Path) -> None:
+    """A mart's codes are tested against their reference seed (``relationships``, ``in_code_list``): those tests
+    read a seed, which `prepare` builds, and a mart, so only the test task can run them, and it does."""
+    test_task = _dbt_tasks(dag)["dbt_project"]
+    nodes = _manifest_nodes()
+    by_id = {n["unique_id"]: n for n in nodes}
+    across = set()
+    for node in (n for n in nodes if n["resource_type"] == "test"):
+        parents = [by_id[p] for p in node["depends_on"]["nodes"] if p in by_id]
+        if any(_below_marts(p) for p in parents) and not all(_below_marts(p) for p in parents):
+            across.add(node["name"])
+    assert any(name.startswith("in_code_list_fct_victims_gender") for name in across), sorted(across)
+    assert any(name.startswith("relationships_fct_victims_exploitation_type") for name in across), sorted(across)
+    listed = _dbt_ls(
+        tmp_path,
+        "--resource-type",
+        "test",
+        "--exclude",
+        *test_task.exclude.split(),
+        "--indirect-selection",
+        test_task.indirect_selection,
+    )
+    assert across <= listed
 
 
 def test_every_dbt_task_skips_unread_artefacts(dag: object) -> None:

@@ -36,14 +36,15 @@ SCHEMA = {
     "fct_operations": (
         "operation_id varchar, force_code varchar, lead_agency varchar, opened_date date, closed_date date, "
         "status varchar, primary_exploitation varchar, potential_victims bigint, suspects bigint, arrests bigint, "
-        "charges bigint"
+        "charges bigint, operation_ref varchar, first_reported_month date, last_reported_month date, "
+        "months_reported bigint"
     ),
-    "fct_operation_months": "operation_id varchar, month date, status varchar",
+    "fct_operation_months": "operation_id varchar, month date, status varchar, force_code varchar",
     "fct_prosecutions": (
         "case_urn varchar, defendant_ref varchar, month date, cps_area integer, force_code varchar, "
         "operation_id varchar, principal_offence varchar, outcome varchar, convicted boolean, "
         "custodial_sentence_months bigint, victims_in_case bigint, stpo_made boolean, "
-        "confiscation_order_gbp decimal(18, 2)"
+        "confiscation_order_gbp decimal(18, 2), finalised_date date"
     ),
     "mart_monthly_summary": (
         "month date, agency_code varchar, victims_identified bigint, nrm_referrals bigint, dtn_submissions bigint, "
@@ -59,7 +60,8 @@ SCHEMA = {
     ),
     "mart_return_status": (
         "month date, source varchar, submitter varchar, part varchar, status varchar, versions_received bigint, "
-        "accepted_sha256 varchar, received_at timestamp, rows_accepted bigint, warnings bigint, last_error varchar"
+        "accepted_sha256 varchar, received_at timestamp, rows_accepted bigint, warnings bigint, last_error varchar, "
+        "due_at timestamp"
     ),
     "mart_submitter_quality": (
         "month date, source varchar, submitter varchar, part varchar, status varchar, on_time boolean, "
@@ -100,8 +102,9 @@ GOOD_ROWS = {
     ],
     "fct_prosecutions": [
         "('URN-1', 'D-1', '2020-01-01', 4, 'E23000001', null, 'MSA_S2', 'CONVICTED_GUILTY_PLEA', true, 36, 2, "
-        "true, 1000.00)",
-        "('URN-1', 'D-2', '2020-01-01', 4, 'E23000001', null, 'MSA_S2', 'ACQUITTED', false, null, 2, false, null)",
+        "true, 1000.00, '2020-01-20')",
+        "('URN-1', 'D-2', '2020-01-01', 4, 'E23000001', null, 'MSA_S2', 'ACQUITTED', false, null, 2, false, null, "
+        "'2020-01-24')",
     ],
     "mart_monthly_summary": [
         "('2020-01-01', 'POLICE', 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0)",
@@ -117,7 +120,7 @@ GOOD_ROWS = {
     "mart_cps_outcomes": ["(2020, 4, 'CONVICTED_GUILTY_PLEA', 1)", "(2020, 4, 'ACQUITTED', 1)"],
     "mart_nationality_profile": ["(2020, 'GBR', 4, 0)", "(2020, 'ALB', 1, 3)"],
     "mart_return_status": [
-        "('2020-01-01', 'police', 'E23000001', 'victims', 'LATE', 1, 'ab', '2020-02-20', 3, 0, null)"
+        "('2020-01-01', 'police', 'E23000001', 'victims', 'LATE', 1, 'ab', '2020-02-20', 3, 0, null, '2020-02-15')"
     ],
     "mart_submitter_quality": [
         "('2020-01-01', 'police', 'E23000001', 'victims', 'LATE', false, 5, 1, true, 3, 0, 0, 0.0, 1.0)"

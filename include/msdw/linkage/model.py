@@ -117,6 +117,15 @@ def dob_comparison() -> dict[str, Any]:
     }
 
 
+def border_agencies() -> str:
+    """The agencies that meet people at the border (``Identifications.at_border`` in the descriptions), as a SQL
+    list: ``('BORDER_FORCE')``."""
+    from msdw.sources import victim_tables
+
+    codes = dict.fromkeys(s.agency_code for s, t in victim_tables() if t.identifications.at_border)
+    return "(" + ", ".join(f"'{code}'" for code in codes) + ")" if codes else "(null)"
+
+
 def when_where_comparison() -> dict[str, Any]:
     """Who identified the two records, when and where, in one comparison because the three go together: agencies
     working together identify a person within days in the same force area; a person met at the border is often
@@ -125,10 +134,11 @@ def when_where_comparison() -> dict[str, Any]:
     days = "abs(datediff('day', l.identified_date, r.identified_date))"
     same_place = "l.place = r.place"
     other_agency = "l.agency_code <> r.agency_code"
+    border = border_agencies()
     after_border = (
-        "((l.agency_code = 'BORDER_FORCE' and r.agency_code <> 'BORDER_FORCE' "
+        f"((l.agency_code in {border} and r.agency_code not in {border} "
         "and datediff('day', l.identified_date, r.identified_date) between 0 and 366) "
-        "or (r.agency_code = 'BORDER_FORCE' and l.agency_code <> 'BORDER_FORCE' "
+        f"or (r.agency_code in {border} and l.agency_code not in {border} "
         "and datediff('day', r.identified_date, l.identified_date) between 0 and 366))"
     )
     return {

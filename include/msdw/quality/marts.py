@@ -1,20 +1,23 @@
 """What every published table must satisfy (warehouse.md, "Published tables"), as Great Expectations suites.
 
-Keys unique and not null, codes in their sets, rates in [0, 1], counts not negative, and the "a >= b" pairs of the
-dbt tests ``not_less_than`` (:mod:`msdw.mart_rules`). The mart gate (:mod:`msdw.quality.mart_gate`) runs them.
+The rules are the dbt tests of the marts (:mod:`msdw.mart_rules`): keys unique and not null, columns not null,
+codes in their reference seed or code list, counts not negative, rates in [0, 1], ranges, and "a >= b" pairs. They
+are written once, there; each becomes an expectation here, and ``make generate`` commits the suites under
+``expectations/marts/``. The mart gate (:mod:`msdw.quality.mart_gate`) runs them, with the reconciliations with the
+raw zone (:mod:`msdw.quality.reconcile`), which dbt cannot state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from msdw import mart_rules
+from msdw.mart_rules import MartRules
 from msdw.quality.context import gx, gxe
-from msdw.sources import SOURCES, codes, victim_agencies
+from msdw.sources import victim_agencies
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
@@ -24,190 +27,15 @@ if TYPE_CHECKING:
 DATASOURCE = "marts"
 SCHEMA = "main"
 MAX_EXAMPLES = 3
-AGE_GROUPS = ("CHILD", "ADULT", "UNKNOWN")
-RETURN_STATUSES = ("ACCEPTED", "LATE", "QUARANTINED", "MISSING")
 VICTIM_AGENCIES = victim_agencies()
 ALL_AGENCIES = "ALL"  # mart_persons_identified's row for the agencies together
-CPS_AREA_RANGE = (1, 14)
 
-
-@dataclass(frozen=True)
-class MartTable:
-    """What the gate expects of one published table."""
-
-    name: str
-    key: tuple[str, ...]
-    not_null: tuple[str, ...] = ()
-    codes: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    counts: tuple[str, ...] = ()
-    rates: tuple[str, ...] = ()
-    ranges: tuple[tuple[str, int, int], ...] = ()
-
-    @property
-    def at_least(self) -> tuple[tuple[str, str], ...]:
-        """(a, b): a >= b on every row, from the dbt tests ``not_less_than`` of the mart (msdw.mart_rules)."""
-        return mart_rules.at_least(self.name)
+MartTable = MartRules  # what the gate expects of one published table: its dbt tests
 
 
 def mart_tables() -> tuple[MartTable, ...]:
-    """The gate's expectations of every published table (warehouse.md)."""
-    from msdw import reference
-
-    forces = tuple(sorted(reference.force_codes()))
-    agencies = tuple(s.agency_code for s in SOURCES)
-    exploitation = codes.EXPLOITATION_TYPES
-    return (
-        MartTable("dim_month", key=("month",), ranges=(("quarter", 1, 4),)),
-        MartTable(
-            "dim_force", key=("force_code",), codes=(("force_code", forces),), ranges=(("cps_area", *CPS_AREA_RANGE),)
-        ),
-        MartTable("dim_nationality", key=("nationality_code",), not_null=("nationality_name",)),
-        MartTable(
-            "fct_victim_identifications",
-            key=("identification_id",),
-            not_null=("person_id", "agency_code", "month"),
-            codes=(
-                ("agency_code", VICTIM_AGENCIES),
-                ("force_code", forces),
-                ("gender", codes.GENDERS),
-                ("age_group", AGE_GROUPS),
-                ("exploitation_type", exploitation),
-            ),
-        ),
-        MartTable(
-            "fct_victims",
-            key=("person_id",),
-            not_null=("first_identified_month", "first_agency_code"),
-            codes=(
-                ("first_agency_code", VICTIM_AGENCIES),
-                ("gender", codes.GENDERS),
-                ("age_group", AGE_GROUPS),
-                ("exploitation_type", exploitation),
-            ),
-            counts=("agencies_count", "identifications_count"),
-        ),
-        MartTable(
-            "fct_operations",
-            key=("operation_id",),
-            not_null=("force_code",),
-            codes=(
-                ("force_code", forces),
-                ("lead_agency", codes.LEAD_AGENCIES),
-                ("status", codes.OPERATION_STATUSES),
-                ("primary_exploitation", exploitation),
-            ),
-            counts=("potential_victims", "suspects", "arrests", "charges"),
-        ),
-        MartTable(
-            "fct_operation_months",
-            key=("operation_id", "month"),
-            codes=(("status", codes.OPERATION_STATUSES),),
-        ),
-        MartTable(
-            "fct_prosecutions",
-            key=("case_urn", "defendant_ref"),
-            not_null=("month",),
-            codes=(
-                ("force_code", forces),
-                ("principal_offence", codes.PRINCIPAL_OFFENCES),
-                ("outcome", codes.CPS_OUTCOMES),
-            ),
-            counts=("custodial_sentence_months", "victims_in_case"),
-            ranges=(("cps_area", *CPS_AREA_RANGE),),
-        ),
-        MartTable(
-            "mart_monthly_summary",
-            key=("month", "agency_code"),
-            codes=(("agency_code", agencies),),
-            counts=(
-                "victims_identified",
-                "nrm_referrals",
-                "dtn_submissions",
-                "operations_live",
-                "operations_opened",
-                "arrests",
-                "charges",
-                "defendants_finalised",
-                "convictions",
-                "inspections",
-                "money_recovered_gbp",
-            ),
-        ),
-        MartTable(
-            "mart_crime_recording",
-            key=("month", "force_code"),
-            codes=(("force_code", forces),),
-            counts=("nrm_referrals", "with_crime_recorded"),
-            rates=("compliance_rate",),
-        ),
-        MartTable(
-            "mart_victim_pathway",
-            key=("year", "exploitation_type"),
-            codes=(("exploitation_type", exploitation),),
-            counts=(
-                "persons_identified",
-                "persons_nrm_referred",
-                "persons_crime_recorded",
-                "persons_in_prosecuted_operation",
-                "persons_in_convicted_operation",
-            ),
-        ),
-        MartTable(
-            "mart_return_status",
-            key=("month", "source", "submitter", "part"),
-            codes=(
-                ("status", RETURN_STATUSES),
-                ("source", tuple(s.name for s in SOURCES)),
-                ("part", tuple(dict.fromkeys(p for s in SOURCES for p in s.parts))),
-            ),
-            counts=("versions_received", "rows_accepted", "warnings"),
-        ),
-        MartTable(
-            "mart_submitter_quality",
-            key=("month", "source", "submitter", "part"),
-            not_null=("status", "on_time"),
-            codes=(
-                ("status", RETURN_STATUSES),
-                ("source", tuple(s.name for s in SOURCES)),
-                ("part", tuple(dict.fromkeys(p for s in SOURCES for p in s.parts))),
-            ),
-            counts=("days_late", "versions_received", "rows_accepted", "warnings", "anomalies"),
-            rates=("timeliness_rate", "validity_rate"),
-        ),
-        MartTable(
-            "mart_cps_outcomes",
-            key=("year", "cps_area", "outcome"),
-            codes=(("outcome", codes.CPS_OUTCOMES),),
-            counts=("defendants",),
-            ranges=(("cps_area", *CPS_AREA_RANGE),),
-        ),
-        MartTable(
-            "mart_nationality_profile",
-            key=("year", "nationality_code"),
-            counts=("victims", "suspects"),
-        ),
-        MartTable(
-            "mart_persons_identified",
-            key=("financial_year", "agency_code"),
-            codes=(("agency_code", (*VICTIM_AGENCIES, ALL_AGENCIES)),),
-            counts=("identifications", "persons", "nrm_referrals", "persons_nrm_referred"),
-        ),
-        MartTable(
-            "mart_operation_outcomes",
-            key=("opened_year", "primary_exploitation"),
-            codes=(("primary_exploitation", exploitation),),
-            counts=(
-                "operations",
-                "arrests",
-                "charges",
-                "operations_prosecuted",
-                "prosecution_cases",
-                "defendants_finalised",
-                "convictions",
-                "operations_convicted",
-            ),
-        ),
-    )
+    """The gate's expectations of every published table, from the marts' dbt tests."""
+    return tuple(mart_rules.rules(name) for name in mart_rules.models())
 
 
 def suite_for_mart(mart: MartTable) -> gx.ExpectationSuite:

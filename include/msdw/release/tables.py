@@ -24,6 +24,8 @@ from msdw.release.periods import (
     financial_year,
 )
 from msdw.sources import SOURCES as DESCRIPTIONS
+from msdw.sources import victim_agencies
+from msdw.sources.codes import AGE_GROUPS
 
 PERIOD = "Period"
 SHOWN_ALL = "All"
@@ -39,6 +41,12 @@ VICTIM_PARTS = tuple(
     if any(table.identifications for table in kind.tables)
 )
 OPERATION_PARTS = (("police", "operations"),)
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    """A DuckDB list literal of strings: ``['A', 'B']``."""
+    return "[" + ", ".join(f"'{value}'" for value in values) + "]"
+
 
 _POLICE_FORCES = "select distinct submitter as force_code from mart_return_status where source = 'police'"
 _REGIONS = f"select distinct region from dim_force where force_code in ({_POLICE_FORCES}) and region is not null"
@@ -69,8 +77,8 @@ SOURCES = {
     ),
     "persons_by_agency_and_age": (
         "select m.fy, m.period, a.agency_code, g.age_group, count(v.person_id) as persons from release_months as m "
-        "cross join (select unnest(['POLICE', 'GLAA', 'BORDER_FORCE']) as agency_code) as a "
-        "cross join (select unnest(['CHILD', 'ADULT', 'UNKNOWN']) as age_group) as g "
+        f"cross join (select unnest({_sql_list(victim_agencies())}) as agency_code) as a "
+        f"cross join (select unnest({_sql_list(AGE_GROUPS)}) as age_group) as g "
         "left join fct_victims as v on v.first_identified_month = m.month and v.first_agency_code = a.agency_code "
         "and coalesce(v.age_group, 'UNKNOWN') = g.age_group group by all"
     ),

@@ -312,6 +312,7 @@ BORDER_FORCE_REFERRALS = Table(
         exploitation="exploitation_indicators",
         exploitation_list=True,
         child_flag="is_child",
+        at_border=True,
     ),
 )
 

@@ -12,6 +12,7 @@ EXPLOITATION_TYPES = (
     "UNKNOWN",
 )
 GENDERS = ("MALE", "FEMALE", "OTHER", "UNKNOWN")
+AGE_GROUPS = ("CHILD", "ADULT", "UNKNOWN")  # macro age_group: under 18 at identification, 18 and over, not known
 GENDER_ALIASES = {"M": "MALE", "F": "FEMALE"}
 LEAD_AGENCIES = ("POLICE", "ROCU", "NCA", "GLAA", "BORDER_FORCE", "IMMIGRATION_ENFORCEMENT", "HMRC", "OTHER")
 OPERATION_STATUSES = ("LIVE", "SUSPENDED", "CLOSED")
@@ -49,6 +50,21 @@ CPS_OUTCOMES = (
 CONVICTED_OUTCOMES = ("CONVICTED_GUILTY_PLEA", "CONVICTED_AFTER_TRIAL")
 CPS_AREAS = tuple(str(n) for n in range(1, 15))
 PORTS = ("LHR", "LGW", "STN", "LTN", "MAN", "BHX", "DOV", "FOL", "STP", "HWH", "HLY", "HUL", "GLA", "EDI", "BFS")
+
+RETURN_STATUSES = ("ACCEPTED", "LATE", "QUARANTINED", "MISSING")  # macros/return_status.sql
+
+# The lists the published marts are tested against, by name: `make generate` writes them to the seed
+# seeds/code_lists.csv, which the marts' dbt tests ``in_code_list`` read (the lists with a seed of their own, such as
+# exploitation types and forces, are tested against that seed).
+CODE_LISTS = {
+    "gender": GENDERS,
+    "age_group": AGE_GROUPS,
+    "lead_agency": LEAD_AGENCIES,
+    "operation_status": OPERATION_STATUSES,
+    "principal_offence": PRINCIPAL_OFFENCES,
+    "cps_outcome": CPS_OUTCOMES,
+    "return_status": RETURN_STATUSES,
+}
 
 NULL_STRINGS = ("", "NULL", "N/A", "-")
 TRUE_WORDS = ("Y", "YES", "TRUE", "1")

@@ -173,7 +173,9 @@ class Identifications:
     ``nationality_code``, ``gender``, ``age_at_identification``, ``age_source``, ``nrm_referred``, the pseudonym
     columns, ``return_version``); the fields here name what differs between agencies, as staging model columns.
     ``exploitation`` is a column of exploitation type codes (a list of indicator codes when
-    ``exploitation_list``), ``exploitation_default`` its value where null or absent.
+    ``exploitation_list``), ``exploitation_default`` its value where null or absent. ``at_border``: the agency meets
+    people as they arrive, so another agency often identifies the same person within the following year (a level of
+    the linkage model's ``when_where`` comparison).
     """
 
     record_ref: str
@@ -185,6 +187,7 @@ class Identifications:
     dtn_submitted: str | None = None
     crime_recorded: str | None = None
     operation_id: str | None = None
+    at_border: bool = False
 
 
 @dataclass(frozen=True)
