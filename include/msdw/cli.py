@@ -117,7 +117,8 @@ def _run(args: argparse.Namespace) -> int:
     code = EXIT_PUBLISHED
     if failed:
         for o in failed:
-            print(f"  {o.dag_id}: failed tasks {', '.join(o.failed_tasks)} (logs: {warehouse.airflow_home / 'logs'})")
+            # the tasks ran in this process: their errors were printed above, as they happened
+            print(f"  {o.dag_id}: failed tasks {', '.join(o.failed_tasks)} (their errors are printed above)")
     if build is not None:
         code = _report_publish(warehouse, build)
     elif failed:

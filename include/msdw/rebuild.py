@@ -176,7 +176,7 @@ def rebuild(
         failed = [f"{o.dag_id}: {', '.join(o.failed_tasks)}" for o in outcomes if o.failed_tasks]
         if failed:
             raise CheckFailed(
-                f"round {i} failed ({'; '.join(failed)}); logs under {stage.airflow_home / 'logs'}. {stage.root} is "
+                f"round {i} failed ({'; '.join(failed)}); the tasks' errors are printed above. {stage.root} is "
                 "left as it is: remove it before trying again"
             )
     shutil.rmtree(views, ignore_errors=True)

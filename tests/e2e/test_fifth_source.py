@@ -13,20 +13,15 @@ import csv
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from msdw.warehouse import Warehouse
+from tests.e2e.project_copy import copy_project, run_python
 from tests.fixtures import inbox as fx
-
-REPO = Path(__file__).resolve().parents[2]
-COPIED = ("include", "dags", "dbt_project", "seeds", "expectations", "docs", "pyproject.toml")
-IGNORED = shutil.ignore_patterns("target", "__pycache__", "*.pyc", "logs", "dbt_packages")
 
 # The files a maintainer edits (docs/architecture.md, "Adding a source"): the description, the staging model and
 # the agency's row of the reference seed. Everything else is regenerated or follows from the descriptions.
@@ -138,24 +133,13 @@ def _add_fifth_source(project: Path) -> None:
 
 
 def _python(project: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MSDW_SEEDS"))}
-    env["PYTHONPATH"] = os.fspath(project / "include")
-    return subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, env=env, cwd=project, timeout=timeout, check=False
-    )
+    return run_python(project, *args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
 def fifth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Warehouse, str]:
     root = tmp_path_factory.mktemp("fifth")
-    project = root / "project"
-    project.mkdir()
-    for name in COPIED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, symlinks=True, ignore=IGNORED)
-        else:
-            shutil.copy2(source, project / name)
+    project = copy_project(root / "project")
     _add_fifth_source(project)
     regenerated = _python(project, "-m", "msdw.generated")
     assert regenerated.returncode == 0, regenerated.stdout[-3000:] + regenerated.stderr[-3000:]
