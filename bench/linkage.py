@@ -8,9 +8,10 @@ from __future__ import annotations
 from bench.figures import Figure
 from bench.scenario import Plan, Scenario, month_after, months_from
 from bench.workspace import Workspace
+from msdw.sources import SOURCES
 
 FIGURES = ["linkage_s", "linkage_peak_rss_gb", "linkage_month_s"]
-ALL_SOURCES = "police,glaa,border_force,cps"
+ALL_SOURCES = ",".join(source.name for source in SOURCES)  # every source described
 
 
 def measure(plan: Plan, space: Workspace, wanted: list[str]) -> list[Figure]:

@@ -68,9 +68,11 @@ def accepted_returns(db_path: Path) -> int:
         return int(con.execute(query).fetchone()[0])
 
 
-def implausible(db_path: Path, tables: tuple[str, ...], previous: Mapping[str, Any] | None) -> list[str]:
+def implausible(
+    db_path: Path, tables: tuple[str, ...], previous: Mapping[str, Any] | None, now: MonthProfile | None = None
+) -> list[str]:
     """Why the marts at ``db_path`` must not replace the last publish (``previous``: ``publish.json``); empty when
-    they may."""
+    they may. ``now``: ``db_path``'s :func:`month_profile`, when the caller has it already."""
     if accepted_returns(db_path) == 0:
         return [
             f"{STATUS_TABLE}: no return has been accepted, so every mart is empty; nothing is published over the last "
@@ -80,7 +82,7 @@ def implausible(db_path: Path, tables: tuple[str, ...], previous: Mapping[str, A
     before: MonthProfile = dict((previous or {}).get("months") or {})
     if not before or "published_at" not in (previous or {}):
         return []
-    now = month_profile(db_path, tables)
+    now = now if now is not None else month_profile(db_path, tables)
     failures = []
     for month, then in sorted(before.items()):
         current = now.get(month)

@@ -29,7 +29,7 @@ import duckdb
 from msdw.errors import PublishFailed
 from msdw.failpoints import failpoint
 from msdw.files import replace_durably, write_text_atomically
-from msdw.plausibility import month_profile
+from msdw.plausibility import MonthProfile, month_profile
 from msdw.warehouse import Warehouse, duckdb_config
 
 PUBLISHED_TABLES: tuple[str, ...] = (
@@ -296,6 +296,7 @@ def _publish_lock(warehouse: Warehouse) -> Iterator[None]:
 class _Outcome:
     passed: bool
     failures: list[str]
+    months: MonthProfile | None = None  # the profile the plausibility checks read, recorded when published
 
 
 def _default_gate(db_path: Path, warehouse: Warehouse) -> GateOutcome:
@@ -305,8 +306,9 @@ def _default_gate(db_path: Path, warehouse: Warehouse) -> GateOutcome:
     from msdw.quality.mart_gate import check_marts
 
     checked = check_marts(db_path, warehouse)
-    failures = [*checked.failures, *implausible(db_path, PUBLISHED_TABLES, read_publish_record(warehouse))]
-    return _Outcome(checked.passed and not failures, failures)
+    months = month_profile(db_path, PUBLISHED_TABLES)
+    failures = [*checked.failures, *implausible(db_path, PUBLISHED_TABLES, read_publish_record(warehouse), months)]
+    return _Outcome(checked.passed and not failures, failures, months)
 
 
 def needs_build(warehouse: Warehouse) -> bool:
@@ -360,7 +362,7 @@ def publish(
                 return PublishResult(False, warehouse.marts, failures)
             failpoint("gate")
             rows, hashes = table_summary(aside)
-            months = month_profile(aside, PUBLISHED_TABLES)
+            months = getattr(outcome, "months", None) or month_profile(aside, PUBLISHED_TABLES)
             open_data = build_open_data(aside)
             warehouse.protect_marts(aside)
             replace_durably(aside, warehouse.marts)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from msdw.plausibility import implausible, month_profile
 
@@ -75,3 +76,33 @@ def test_rows_lost_for_a_month_whose_returns_did_not_change_block(tmp_path: Path
     assert implausible(marts(tmp_path / "rev.duckdb", revised, {"2019-01": 5, "2019-02": 1}), TABLES, before) == []
     blocked_before = {"months": before["months"]}  # never published: nothing to compare with
     assert implausible(marts(tmp_path / "x.duckdb", statuses, {"2019-01": 1}), TABLES, blocked_before) == []
+
+
+def test_the_gate_reads_the_month_profile_once_and_hands_it_to_the_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default mart gate profiles the candidate once; the plausibility checks and publish.json use that profile."""
+    from msdw import plausibility, publish
+    from msdw.quality import mart_gate
+    from msdw.warehouse import Warehouse
+
+    statuses = [("2019-01", "ACCEPTED", "a")]
+    previous = record(marts(tmp_path / "before.duckdb", statuses, {"2019-01": 2}))
+    candidate = marts(tmp_path / "now.duckdb", statuses, {"2019-01": 1})
+    warehouse = Warehouse.at(tmp_path / "wh").ensure()
+    monkeypatch.setattr(publish, "read_publish_record", lambda _wh: previous)
+    monkeypatch.setattr(mart_gate, "check_marts", lambda *_a, **_k: mart_gate.GateResult(True, [], None))
+    calls = []
+    real = plausibility.month_profile
+
+    def counted(path: Path, tables: tuple[str, ...]) -> dict:
+        calls.append(path)
+        return real(path, tables)
+
+    monkeypatch.setattr(plausibility, "month_profile", counted)
+    monkeypatch.setattr(publish, "month_profile", counted)
+    outcome = publish._default_gate(candidate, warehouse)
+    assert calls == [candidate]
+    assert outcome.months == real(candidate, publish.PUBLISHED_TABLES)
+    assert not outcome.passed
+    assert outcome.failures[0].startswith("fct_victim_identifications: 2019-01 has 1 rows, 2 at the last publish")
