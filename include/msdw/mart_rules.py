@@ -28,6 +28,7 @@ CODE_LISTS_SEED = "code_lists"
 KEY_TESTS = ("unique", "unique_combination")
 COUNT_TEST = "not_negative"
 RATE_TEST = "rate_in_unit_interval"
+MAX_LISTED = 12  # the data dictionary lists a column's codes up to this many, else names where they come from
 
 
 class MartRulesError(SetupError, ValueError):
@@ -46,6 +47,7 @@ class MartRules:
     rates: tuple[str, ...] = ()
     ranges: tuple[tuple[str, int, int], ...] = ()
     at_least: tuple[tuple[str, str], ...] = ()
+    code_origins: tuple[tuple[str, str], ...] = ()  # (column, where its codes come from), as ``codes``
 
 
 def _models() -> dict[str, dict]:
@@ -67,15 +69,55 @@ def at_least(model: str) -> tuple[tuple[str, str], ...]:
     return rules(model).at_least if model in _models() else ()
 
 
-def rules(model: str) -> MartRules:
-    """``model``'s rules, in the order its YAML writes them."""
+def rules(model: str, path: Path | None = None) -> MartRules:
+    """``model``'s rules, in the order its YAML (``path``, else ``_marts__models.yml``) writes them."""
+    found = _collect(model, path)
+    if not found.key:
+        raise MartRulesError(f"{(path or MARTS_YAML).name}: {model} has no key (a unique or unique_combination test)")
+    return found
+
+
+def column_notes(model: str, path: Path | None = None) -> dict[str, str]:
+    """What the rules say of each of ``model``'s columns, in words for the data dictionary: ``{column: notes}``."""
+    found = _collect(model, path)
+    notes: dict[str, list[str]] = {}
+
+    def note(column: str, text: str) -> None:
+        notes.setdefault(column, []).append(text)
+
+    for column in found.key:
+        note(
+            column,
+            "key" if len(found.key) == 1 else "key with " + ", ".join(f"`{c}`" for c in found.key if c != column),
+        )
+    for column in found.not_null:
+        note(column, "never null")
+    for (column, allowed), (_, origin) in zip(found.codes, found.code_origins, strict=True):
+        shown = ", ".join(f"`{value}`" for value in allowed)
+        note(column, f"one of {shown}" if len(allowed) <= MAX_LISTED else f"a code of {origin} ({len(allowed)} codes)")
+    for column in found.counts:
+        note(column, "never negative")
+    for column in found.rates:
+        note(column, "from 0 to 1")
+    for column, low, high in found.ranges:
+        note(column, f"from {low} to {high}")
+    for column, other in found.at_least:
+        note(column, f"never less than `{other}`")
+    return {column: "; ".join(texts) for column, texts in notes.items()}
+
+
+def _collect(model: str, path: Path | None) -> MartRules:
+    yaml_path = path or MARTS_YAML
     try:
-        spec = _models()[model]
+        spec = _read(yaml_path)[model]
     except KeyError:
-        raise MartRulesError(f"no model {model!r} in {MARTS_YAML.name}; published: {', '.join(_models())}") from None
+        raise MartRulesError(
+            f"no model {model!r} in {yaml_path.name}; published: {', '.join(_read(yaml_path))}"
+        ) from None
     key: list[str] = []
     not_null: list[str] = []
     codes: list[tuple[str, tuple[Any, ...]]] = []
+    origins: list[tuple[str, str]] = []
     counts: list[str] = []
     rates: list[str] = []
     ranges: list[tuple[str, int, int]] = []
@@ -98,10 +140,9 @@ def rules(model: str) -> MartRules:
                 ranges.append((col, int(args["min_value"]), int(args["max_value"])))
             elif name == "not_less_than":
                 pairs.append((col, args["other"]))
-            elif (allowed := _allowed(model, col, name, args)) is not None:
-                codes.append((col, allowed))
-    if not key:
-        raise MartRulesError(f"{MARTS_YAML.name}: {model} has no key (a unique or unique_combination test)")
+            elif (allowed := _allowed(model, col, name, args, _read(yaml_path))) is not None:
+                codes.append((col, allowed[0]))
+                origins.append((col, allowed[1]))
     return MartRules(
         name=model,
         key=tuple(key),
@@ -111,6 +152,7 @@ def rules(model: str) -> MartRules:
         rates=tuple(rates),
         ranges=tuple(ranges),
         at_least=tuple(pairs),
+        code_origins=tuple(origins),
     )
 
 
@@ -127,8 +169,11 @@ def _tests(tests: Iterable[Any] | None) -> Iterable[tuple[str, Mapping[str, Any]
         yield name, body.get("arguments") or {}
 
 
-def _allowed(model: str, column: str, test: str, args: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """The values a code test allows, or None for a test that is not a list of codes."""
+def _allowed(
+    model: str, column: str, test: str, args: Mapping[str, Any], others: Mapping[str, Any]
+) -> tuple[tuple[Any, ...], str] | None:
+    """The values a code test allows and where they come from, or None for a test that is not a list of codes
+    (``others``: the models of the same YAML, between which a ``relationships`` test is dbt's alone)."""
     from msdw import reference
 
     if test == "in_code_list":
@@ -136,14 +181,16 @@ def _allowed(model: str, column: str, test: str, args: Mapping[str, Any]) -> tup
         values = tuple(row["code"] for row in rows if row["code_list"] == args["code_list"])
         if not values:
             raise MartRulesError(f"{model}.{column}: no code list {args['code_list']!r} in seeds/{CODE_LISTS_SEED}.csv")
-        return values
+        return values, f"code list `{args['code_list']}`"
     if test == "relationships":
         target = _ref(args["to"])
-        if target in _models():
+        if target in others:
             return None  # between two marts: dbt's alone
-        return reference.seed_values(target, args["field"])
+        return reference.seed_values(target, args["field"]), f"seed `{target}`"
     if test == "described_source":
-        return _described(args.get("field", "source"), bool(args.get("victims")), tuple(args.get("also") or ()))
+        field = args.get("field", "source")
+        values = _described(field, bool(args.get("victims")), tuple(args.get("also") or ()))
+        return values, "the sources described"
     return None
 
 

@@ -104,3 +104,17 @@ def test_a_relationship_to_something_unknown_is_an_error(tmp_path: Path, monkeyp
     assert mart_rules.models() == ("t",)
     with pytest.raises(mart_rules.MartRulesError, match="no model"):
         mart_rules.rules("u")
+
+
+def test_the_dictionary_says_each_rule_in_words() -> None:
+    from msdw.report.dictionary import render_dictionary
+
+    notes = mart_rules.column_notes("fct_victims")
+    assert notes["gender"] == "never null; one of " + ", ".join(f"`{g}`" for g in codes.GENDERS)
+    assert notes["identifications_count"] == "never null; never negative; never less than `agencies_count`"
+    crime = mart_rules.column_notes("mart_crime_recording")
+    assert crime["force_code"].startswith("key with `month`; a code of seed `forces` (")
+    assert crime["compliance_rate"] == "from 0 to 1"
+    text = render_dictionary()
+    assert f"| {notes['gender']} |" in text
+    assert "| never null; from 1 to 4 |" in text  # dim_month.quarter

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from msdw import mart_rules
 from msdw.report.contract import Layer, TableDoc, tables
 from msdw.transform import PROJECT_DIR
 
@@ -29,7 +30,9 @@ _SECTIONS: tuple[tuple[Layer, str, str], ...] = (
     (
         Layer.MART,
         "Published tables (`marts.duckdb`)",
-        "What analysts and BI tools read. Their columns and types are enforced by dbt model contracts.",
+        "What analysts and BI tools read. Their columns and types are enforced by dbt model contracts; the last "
+        "column says what every row satisfies, from the dbt tests that every build runs and the mart gate checks again "
+        "before publishing.",
     ),
     (
         Layer.SEED,
@@ -54,6 +57,17 @@ def _table_markdown(table: TableDoc) -> list[str]:
     lines = [f"### `{table.name}`", ""]
     if table.description:
         lines += [table.description, ""]
+    if table.layer is Layer.MART and table.yaml_path is not None:
+        # what every row satisfies, in words, from the dbt tests that the build and the mart gate run
+        notes = mart_rules.column_notes(table.name, table.yaml_path)
+        lines += ["| column | type | description | always |", "|---|---|---|---|"]
+        for column in table.columns:
+            data_type = (column.data_type or "").upper()
+            lines.append(
+                f"| `{column.name}` | {_cell(data_type)} | {_cell(column.description)} | "
+                f"{_cell(notes.get(column.name, ''))} |"
+            )
+        return [*lines, ""]
     lines += ["| column | type | description |", "|---|---|---|"]
     for column in table.columns:
         data_type = (column.data_type or "").upper()
