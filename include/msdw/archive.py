@@ -14,6 +14,11 @@ The master key comes from ``MSDW_ARCHIVE_KEY`` (at least 32 characters, e.g. ``o
 holds no encrypted file. ``archive/key.json`` records which master key the archive is sealed with, so a wrong or
 missing key stops everything before a byte is written (:class:`ArchiveKeyError`, a set-up error).
 
+Rotating the master key (:func:`Archive.rekey`, ``msdw archive-rotate-key``) unwraps each file's data key with the
+old master key and wraps it with the new one: the ciphertext is not touched. ``key.json`` notes a rotation under way
+(``rotating_to``), so that an interrupted one is finished by running it again with the same new key; files already
+re-wrapped are skipped.
+
 Destroying an entry (:func:`Archive.destroy`, used by retention) overwrites its wrapped data key in place before the
 file and its sidecar are removed: crypto-shredding. Without the data key the ciphertext cannot be read, even by the
 holder of the master key.
@@ -49,6 +54,8 @@ NONCE = 12
 WRAPPED = 32 + 16
 HEADER = len(MAGIC) + KEY_ID_BYTES + NONCE + WRAPPED + NONCE
 KEY_ID_FILE = "key.json"
+ROTATING = "rotating_to"  # in key.json while a rotation is under way: the new master key's id
+PREVIOUS = "previous_key_id"  # in key.json after a rotation: the id of the key it replaced
 # ``msdw-archive://<manifest>``: an inbox made of archived files, for ``msdw rebuild`` (``msdw.rebuild.ArchiveInbox``)
 fsspec.register_implementation("msdw-archive", "msdw.rebuild.ArchiveInbox", clobber=True)
 
@@ -87,6 +94,7 @@ class Archive:
         self.root = warehouse.archive
         self._master = AESGCM(master)
         self.key_id = key_id(master)
+        self.key_source = KEY_ENV  # where the master key came from: the variable or the key file (set by ``open``)
 
     @classmethod
     def open(cls, warehouse: Warehouse, create: bool = True) -> Archive:
@@ -125,11 +133,18 @@ class Archive:
             master, where = _derive(key_file.read_text().strip()), str(key_file)
             log.info("made a new archive key in %s: back it up, apart from the archive", key_file)
         archive = cls(warehouse, master)
+        archive.key_source = where
         if recorded is not None and recorded != archive.key_id:
+            rotated = _key_state(warehouse.archive).get(PREVIOUS) == archive.key_id
+            hint = (
+                " The archive was re-keyed (msdw archive-rotate-key) and this is the old key: use the new one."
+                if rotated
+                else ""
+            )
             raise ArchiveKeyError(
                 f"the archive key from {where} is not the key the archive {warehouse.archive} is sealed with "
                 f"(key id {archive.key_id}, archive {recorded}): set {KEY_ENV} or restore {key_file} to the right "
-                "key; nothing was changed"
+                f"key; nothing was changed.{hint}"
             )
         return archive
 
@@ -161,26 +176,86 @@ class Archive:
             if hashlib.sha256(blob).hexdigest() != sha256:
                 raise ArchiveIntegrityError(f"{self.path(sha256)} does not match its SHA-256: restore it from backup")
             return blob
-        at = len(MAGIC)
-        file_key_id = blob[at : at + KEY_ID_BYTES].hex()
-        if file_key_id != self.key_id:
-            raise ArchiveKeyError(
-                f"{self.path(sha256)} is sealed with another archive key (key id {file_key_id}, given {self.key_id}):"
-                f" set {KEY_ENV} or restore {self.warehouse.archive_key_file} to the right key"
-            )
-        at += KEY_ID_BYTES
-        wrap_nonce, wrapped = blob[at : at + NONCE], blob[at + NONCE : at + NONCE + WRAPPED]
-        at += NONCE + WRAPPED
+        data_key = self._data_key(blob, sha256)
+        at = len(MAGIC) + KEY_ID_BYTES + NONCE + WRAPPED
         nonce, sealed = blob[at : at + NONCE], blob[at + NONCE :]
-        aad = MAGIC + sha256.encode()
         try:
-            data_key = self._master.decrypt(wrap_nonce, wrapped, aad)
-            return AESGCM(data_key).decrypt(nonce, sealed, aad)
+            return AESGCM(data_key).decrypt(nonce, sealed, MAGIC + sha256.encode())
         except InvalidTag:
             raise ArchiveIntegrityError(
                 f"{self.path(sha256)} does not open (altered, renamed or its data key destroyed): restore it from a "
                 "backup of the archive"
             ) from None
+
+    def _data_key(self, blob: bytes, sha256: str) -> bytes:
+        """The data key of a sealed file, unwrapped with this archive's master key."""
+        at = len(MAGIC)
+        file_key_id = blob[at : at + KEY_ID_BYTES].hex()
+        if file_key_id != self.key_id:
+            rotating = _key_state(self.root).get(ROTATING) == file_key_id
+            hint = (
+                "; a key rotation was interrupted: run `msdw archive-rotate-key` again with the same new key"
+                if rotating
+                else ""
+            )
+            raise ArchiveKeyError(
+                f"{self.path(sha256)} is sealed with another archive key (key id {file_key_id}, given {self.key_id}):"
+                f" set {KEY_ENV} or restore {self.warehouse.archive_key_file} to the right key{hint}"
+            )
+        at += KEY_ID_BYTES
+        wrap_nonce, wrapped = blob[at : at + NONCE], blob[at + NONCE : at + NONCE + WRAPPED]
+        try:
+            return self._master.decrypt(wrap_nonce, wrapped, MAGIC + sha256.encode())
+        except InvalidTag:
+            raise ArchiveIntegrityError(
+                f"{self.path(sha256)} does not open (altered, renamed or its data key destroyed): restore it from a "
+                "backup of the archive"
+            ) from None
+
+    def rekey(self, secret: str, progress: Callable[[int, int], None] | None = None) -> int:
+        """Re-wrap every sealed file's data key with the master key made from ``secret``; returns how many files were
+        re-wrapped. The ciphertexts stay as they are. When the key in use came from ``archive.key``, the new secret
+        replaces it there; from ``MSDW_ARCHIVE_KEY``, the caller must set the variable to the new key.
+
+        Interrupted, it is finished by running it again with the same secret (files already re-wrapped are skipped);
+        a different secret is refused until then."""
+        if len(secret) < MIN_KEY_CHARS:
+            raise ArchiveKeyError(f"the new archive key is too short: use at least {MIN_KEY_CHARS} random characters")
+        new_master = _derive(secret)
+        new_id = key_id(new_master)
+        if new_id == self.key_id:
+            raise ArchiveKeyError("the new archive key is the key in use: make a new one (`openssl rand -hex 32`)")
+        pending = _key_state(self.root).get(ROTATING)
+        if pending not in (None, new_id):
+            raise ArchiveKeyError(
+                f"a rotation to another key (key id {pending}) was interrupted: run it again with that key first"
+            )
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        marker = self.root / KEY_ID_FILE
+        write_bytes_atomically(marker, json.dumps({"key_id": self.key_id, ROTATING: new_id}).encode(), mode=0o600)
+        wrapper = AESGCM(new_master)
+        hashes = list(self.hashes())
+        rewrapped = 0
+        for i, sha in enumerate(hashes, start=1):
+            path = self.path(sha)
+            blob = path.read_bytes()
+            if blob.startswith(MAGIC) and blob[len(MAGIC) : len(MAGIC) + KEY_ID_BYTES].hex() != new_id:
+                data_key = self._data_key(blob, sha)
+                wrap_nonce = os.urandom(NONCE)
+                wrapped = wrapper.encrypt(wrap_nonce, data_key, MAGIC + sha.encode())
+                rest = blob[len(MAGIC) + KEY_ID_BYTES + NONCE + WRAPPED :]
+                header = b"".join((MAGIC, bytes.fromhex(new_id), wrap_nonce, wrapped))
+                write_bytes_atomically(path, header + rest, mode=0o400)
+                rewrapped += 1
+            if progress:
+                progress(i, len(hashes))
+        old_id = self.key_id
+        write_bytes_atomically(marker, json.dumps({"key_id": new_id, PREVIOUS: old_id}).encode(), mode=0o600)
+        key_file = self.warehouse.archive_key_file
+        if self.key_source == str(key_file):
+            write_bytes_atomically(key_file, (secret + "\n").encode(), mode=0o600)
+        self._master, self.key_id = wrapper, new_id
+        return rewrapped
 
     def store(self, content: bytes, relpath: str, received_at: dt.datetime) -> str:
         """Store ``content`` sealed under its SHA-256 (once) and record where and when it arrived; returns the hash."""
@@ -253,6 +328,12 @@ class Archive:
             if progress:
                 progress(i, len(hashes))
         return sealed
+
+
+def _key_state(root: Path) -> dict[str, str]:
+    """``key.json`` of the archive at ``root``: the key id it is sealed with, and a rotation under way or done."""
+    marker = root / KEY_ID_FILE
+    return json.loads(marker.read_text()) if marker.exists() else {}
 
 
 def _any_sealed(root: Path) -> bool:

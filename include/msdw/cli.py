@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from msdw.errors import EXIT_BLOCKED, EXIT_PUBLISHED, EXIT_USAGE, MsdwError
+from msdw.errors import EXIT_BLOCKED, EXIT_PUBLISHED, EXIT_USAGE, MsdwError, SetupError
 from msdw.warehouse import DEFAULT_INBOX, DEFAULT_WAREHOUSE, Warehouse
+
+NEW_KEY_ENV = "MSDW_ARCHIVE_NEW_KEY"  # the new key for `msdw archive-rotate-key`, when not given in a file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,6 +242,17 @@ def _add_archive_commands(sub: argparse._SubParsersAction) -> None:
     encrypt.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
     encrypt.set_defaults(func=_archive_encrypt)
 
+    rotate = sub.add_parser(
+        "archive-rotate-key", help="re-wrap every archived file's data key under a new archive master key"
+    )
+    rotate.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
+    rotate.add_argument(
+        "--new-key-file",
+        default=None,
+        help=f"a file holding the new key (else {NEW_KEY_ENV}; else, for a key kept in archive.key, a new random key)",
+    )
+    rotate.set_defaults(func=_archive_rotate_key)
+
     retention = sub.add_parser("retention", help="destroy archived files whose retention period is over")
     retention.add_argument("--warehouse", default=DEFAULT_WAREHOUSE)
     retention.add_argument("--dry-run", action="store_true", help="list what would be destroyed, change nothing")
@@ -300,6 +313,41 @@ def _archive_encrypt(args: argparse.Namespace) -> int:
         f"Encrypted {sealed} archived files in place; the archive key is in "
         f"{'MSDW_ARCHIVE_KEY' if os.environ.get('MSDW_ARCHIVE_KEY') else warehouse.archive_key_file}: back it up."
     )
+    return 0
+
+
+def _archive_rotate_key(args: argparse.Namespace) -> int:
+    import secrets
+
+    from msdw.archive import KEY_ENV, Archive
+
+    warehouse = _existing(args.warehouse)
+    archive = Archive.open(warehouse, create=False)
+    from_env = archive.key_source == KEY_ENV
+    if args.new_key_file:
+        secret = Path(args.new_key_file).read_text(encoding="utf-8").strip()
+    elif os.environ.get(NEW_KEY_ENV):
+        secret = os.environ[NEW_KEY_ENV].strip()
+    elif from_env:
+        raise SetupError(
+            f"the archive key comes from {KEY_ENV}: give the new key with --new-key-file or {NEW_KEY_ENV} "
+            f"(`openssl rand -hex 32`), then set {KEY_ENV} to it"
+        )
+    else:
+        secret = secrets.token_hex(32)
+    old_id = archive.key_id
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 500 == 0:
+            print(f"  {done}/{total} files re-wrapped or checked", flush=True)
+
+    rewrapped = archive.rekey(secret, progress)
+    print(f"Re-wrapped {rewrapped} archived files: archive key {old_id} -> {archive.key_id}.")
+    if from_env:
+        print(f"  Set {KEY_ENV} to the new key before the next run; the old key no longer opens the archive.")
+    else:
+        print(f"  The new key is in {warehouse.archive_key_file}: back it up now, apart from the archive.")
+    print("  Destroy the backups of the old key after the period agreed with the data owners.")
     return 0
 
 

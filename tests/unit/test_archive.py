@@ -137,6 +137,89 @@ def test_a_plaintext_archive_is_encrypted_in_place(tmp_path: Path, capsys: pytes
     assert "Encrypted 0 archived files" in capsys.readouterr().out
 
 
+def _ciphertexts(archive: Archive) -> dict[str, bytes]:
+    """Each archived file past its header (nonce, ciphertext and tag): what a rotation must not touch."""
+    header = len(MAGIC) + 8 + 12 + 48
+    return {sha: archive.path(sha).read_bytes()[header:] for sha in archive.hashes()}
+
+
+def test_rotating_the_key_kept_in_archive_key(landed, capsys: pytest.CaptureFixture[str]) -> None:
+    _, warehouse = landed
+    archive = Archive.open(warehouse)
+    contents = {sha: archive.read(sha) for sha in archive.hashes()}
+    ciphertexts = _ciphertexts(archive)
+    old_key = warehouse.archive_key_file.read_bytes()
+    assert main(["archive-rotate-key", "--warehouse", str(warehouse.root)]) == 0
+    out = capsys.readouterr().out
+    assert f"Re-wrapped {len(contents)} archived files" in out and "back it up now" in out
+    new_key = warehouse.archive_key_file.read_bytes()
+    assert new_key != old_key and stat.S_IMODE(warehouse.archive_key_file.stat().st_mode) == 0o600
+    rotated = Archive.open(warehouse)
+    assert rotated.key_id != archive.key_id
+    assert {sha: rotated.read(sha) for sha in rotated.hashes()} == contents
+    assert _ciphertexts(rotated) == ciphertexts  # only the wrapped data keys changed
+    for sha in rotated.hashes():
+        assert stat.S_IMODE(rotated.path(sha).stat().st_mode) == 0o400
+    warehouse.archive_key_file.write_bytes(old_key)
+    with pytest.raises(ArchiveKeyError, match="re-keyed"):
+        Archive.open(warehouse)
+
+
+def test_rotating_a_key_from_the_environment(landed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, warehouse = landed
+    old = Archive.open(warehouse)
+    contents = {sha: old.read(sha) for sha in old.hashes()}
+    monkeypatch.setenv(KEY_ENV, warehouse.archive_key_file.read_text().strip())
+    warehouse.archive_key_file.unlink()
+    assert main(["archive-rotate-key", "--warehouse", str(warehouse.root)]) == 2  # no new key given
+    assert Archive.open(warehouse).key_id == old.key_id
+    new_key = tmp_path / "new.key"
+    new_key.write_text("n" * 64 + "\n")
+    assert main(["archive-rotate-key", "--warehouse", str(warehouse.root), "--new-key-file", str(new_key)]) == 0
+    assert not warehouse.archive_key_file.exists()  # the variable is the operator's to change
+    with pytest.raises(ArchiveKeyError, match="re-keyed"):
+        Archive.open(warehouse)
+    monkeypatch.setenv(KEY_ENV, "n" * 64)
+    archive = Archive.open(warehouse)
+    assert {sha: archive.read(sha) for sha in archive.hashes()} == contents
+    with pytest.raises(ArchiveKeyError, match="the key in use"):
+        archive.rekey("n" * 64)
+    with pytest.raises(ArchiveKeyError, match="too short"):
+        archive.rekey("short")
+
+
+def test_an_interrupted_rotation_is_finished_by_running_it_again(landed, monkeypatch: pytest.MonkeyPatch) -> None:
+    import msdw.archive as archive_module
+
+    _, warehouse = landed
+    archive = Archive.open(warehouse)
+    contents = {sha: archive.read(sha) for sha in archive.hashes()}
+    assert len(contents) > 2
+    real_write = archive_module.write_bytes_atomically
+    writes = []
+
+    def crash_on_the_third_file(path: Path, data: bytes, **kwargs: object) -> None:
+        if len(path.name) == 64:
+            writes.append(path)
+            if len(writes) == 3:
+                raise OSError("disk full")
+        real_write(path, data, **kwargs)
+
+    monkeypatch.setattr(archive_module, "write_bytes_atomically", crash_on_the_third_file)
+    with pytest.raises(OSError, match="disk full"):
+        archive.rekey("r" * 64)
+    monkeypatch.setattr(archive_module, "write_bytes_atomically", real_write)
+    half = Archive.open(warehouse)  # the old key still opens the archive, and the files not yet re-wrapped
+    first = writes[0].name
+    with pytest.raises(ArchiveKeyError, match="run `msdw archive-rotate-key` again with the same new key"):
+        half.read(first)
+    with pytest.raises(ArchiveKeyError, match="was interrupted"):
+        half.rekey("x" * 64)
+    assert half.rekey("r" * 64) == len(contents) - 2
+    done = Archive.open(warehouse)
+    assert {sha: done.read(sha) for sha in done.hashes()} == contents
+
+
 def test_destroying_shreds_the_data_key(tmp_path: Path) -> None:
     warehouse = Warehouse.at(tmp_path / "wh").ensure()
     archive = Archive.open(warehouse)
