@@ -1,7 +1,8 @@
 """retention: every day, destroy the archived files whose period in ``retention.yml`` is over.
 
 The policy and the work live in ``msdw.retention`` (the same as ``msdw retention``): expired archived files are
-crypto-shredded, their versions' raw files removed, and each deletion recorded in the ledger's ``deletions`` table.
+crypto-shredded, their versions' raw files removed, and each deletion recorded in the ledger's ``deletions`` table;
+data-quality records older than their period are removed too.
 When anything was destroyed, every raw zone Asset is announced (carrying the warehouse and that it changed), so
 build_warehouse runs on that warehouse and the rows leave the marts. The warehouse comes from ``msdw.config``.
 The task holds the warehouse pool's one slot, as every writer does.
@@ -37,17 +38,19 @@ def retention() -> None:
     @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def apply() -> dict:
         from msdw.config import from_context
-        from msdw.retention import Policy, apply_retention
+        from msdw.retention import Policy, apply_retention, purge_quality_results
         from msdw.warehouse import Warehouse
 
         warehouse = Warehouse.at(from_context(get_current_context()).warehouse)
         if not warehouse.ledger_db.exists():
             return {"warehouse": str(warehouse.root), "destroyed_files": 0, "entries": []}
-        done = apply_retention(warehouse, Policy.load())
+        policy = Policy.load()
+        done = apply_retention(warehouse, policy)
         return {
             "warehouse": str(warehouse.root),
             "destroyed_files": len({e.sha256 for e in done}),
             "entries": [f"{e.rule}: {e.label}" for e in done],
+            "quality_results_removed": len(purge_quality_results(warehouse, policy)),
         }
 
     @task(outlets=RAW_ASSETS, multiple_outputs=False)

@@ -354,16 +354,18 @@ def _archive_rotate_key(args: argparse.Namespace) -> int:
 def _retention(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from msdw.retention import Policy, apply_retention
+    from msdw.retention import Policy, apply_retention, purge_quality_results
 
     warehouse = _existing(args.warehouse)
     policy = Policy.load(Path(args.policy) if args.policy else None)
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
     expired = apply_retention(warehouse, policy, as_of=as_of, dry_run=args.dry_run)
+    results = purge_quality_results(warehouse, policy, as_of=as_of, dry_run=args.dry_run)
     verb = "would destroy" if args.dry_run else "destroyed"
     print(
         f"Retention ({policy.source}): {verb} {len({e.sha256 for e in expired})} archived files, "
-        f"{len(expired)} entries."
+        f"{len(expired)} entries; {'would remove' if args.dry_run else 'removed'} {len(results)} data-quality "
+        f"records older than {policy.quality_results_months} months."
     )
     for e in expired:
         print(f"  {e.rule:<11} {e.label}")

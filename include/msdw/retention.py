@@ -6,7 +6,9 @@ period to each rule:
 - ``superseded``: a version replaced by a later accepted version of its return, from when the later one arrived;
 - ``quarantined``: a quarantined version, from when it arrived;
 - ``rejected``: a file that was no return at all, from when it arrived;
-- ``all``: everything, from when it arrived.
+- ``all``: everything, from when it arrived;
+- ``quality_results`` (optional, 24 months): the data-quality records (validation results of both gates, the mart
+  gate's summaries and their Data Docs pages), from when they were made (:func:`purge_quality_results`).
 
 An archived file is destroyed only when every use of it (the versions and rejected files with its SHA-256) has
 expired; a version still waiting to be processed never expires. Destroying crypto-shreds the file
@@ -18,6 +20,7 @@ marts lose the rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -34,6 +37,8 @@ from msdw.warehouse import Warehouse
 POLICY_ENV = "MSDW_RETENTION_POLICY"
 DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "retention.yml"
 RULES = ("superseded_months", "quarantined_months", "rejected_months", "all_years")
+# Rules a policy may leave out, with their periods when it does.
+OPTIONAL_RULES = {"quality_results_months": 24}
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Policy:
     quarantined_months: int
     rejected_months: int
     all_years: int
+    quality_results_months: int = OPTIONAL_RULES["quality_results_months"]
     source: str = "retention.yml"
 
     @classmethod
@@ -52,8 +58,9 @@ class Policy:
         except OSError as exc:
             raise MsdwError(f"retention policy {path}: {exc.strerror}; give it with --policy or {POLICY_ENV}") from None
         missing = [r for r in RULES if r not in data]
-        unknown = sorted(set(data) - set(RULES))
-        bad = [r for r in RULES if r in data and (not isinstance(data[r], int) or data[r] < 0)]
+        known = (*RULES, *OPTIONAL_RULES)
+        unknown = sorted(set(data) - set(known))
+        bad = [r for r in known if r in data and (not isinstance(data[r], int) or data[r] < 0)]
         if missing or unknown or bad:
             raise MsdwError(
                 f"retention policy {path}: "
@@ -64,7 +71,8 @@ class Policy:
                 )
                 + f" (the rules are {', '.join(RULES)})"
             )
-        return cls(**{r: data[r] for r in RULES}, source=os.fspath(path))
+        given = {r: data[r] for r in (*RULES, *OPTIONAL_RULES) if r in data}
+        return cls(**given, source=os.fspath(path))
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
@@ -159,6 +167,43 @@ def apply_retention(
         archive.destroy(sha)
     _drop_build_database(warehouse)
     return found
+
+
+def purge_quality_results(
+    warehouse: Warehouse, policy: Policy, as_of: dt.date | None = None, dry_run: bool = False
+) -> list[Path]:
+    """Remove the data-quality records older than ``quality_results_months`` (unless ``dry_run``): the Great
+    Expectations validation results of both gates, the mart gate's run summaries and their Data Docs pages. They hold
+    the values that failed (never a name or a date of birth) of returns that may since have been destroyed. Data Docs
+    are rendered again at the next gate. Returns the files removed (or that would be)."""
+    from msdw.quality.context import validations_dir
+    from msdw.quality.docs import RENDERED
+
+    today = as_of or dt.datetime.now(dt.UTC).date()
+    cut = _months_before(today, policy.quality_results_months)
+    cut_ns = int(dt.datetime.combine(cut, dt.time(), tzinfo=dt.UTC).timestamp() * 1e9)
+    kept = (
+        (validations_dir(warehouse.gx), "*.json"),
+        (warehouse.gx / "uncommitted" / "mart_gate", "*.json"),
+        (warehouse.data_docs / "validations", "*.html"),
+    )
+    old = [
+        path
+        for folder, pattern in kept
+        if folder.is_dir()
+        for path in sorted(folder.rglob(pattern))
+        if path.is_file() and path.stat().st_mtime_ns < cut_ns
+    ]
+    if dry_run or not old:
+        return old
+    for path in old:
+        path.unlink()
+    for folder, _ in kept:  # the folders GX made per suite and run, now empty
+        for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                sub.rmdir()
+    (warehouse.data_docs / RENDERED).unlink(missing_ok=True)  # the index may link to removed pages: render it all
+    return old
 
 
 def _drop_build_database(warehouse: Warehouse) -> None:

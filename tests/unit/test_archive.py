@@ -15,6 +15,7 @@ import pytest
 
 from msdw.archive import KEY_ENV, MAGIC, Archive, ArchiveIntegrityError, ArchiveKeyError
 from msdw.cli import main
+from msdw.errors import MsdwError
 from msdw.landing import Inbox, land
 from msdw.ledger import Ledger, Outcome
 from msdw.rebuild import PROTOCOL, rounds
@@ -342,3 +343,15 @@ def test_an_analyst_group_may_reach_the_marts_only(tmp_path: Path, monkeypatch: 
     assert stat.S_IMODE(warehouse.marts.stat().st_mode) == 0o640 and warehouse.marts.stat().st_gid == os.getgid()
     assert stat.S_IMODE(warehouse.ledger_db.stat().st_mode) == 0o600
     assert stat.S_IMODE(warehouse.raw.stat().st_mode) == 0o700
+
+
+def test_the_policy_may_leave_out_the_period_of_quality_records(tmp_path: Path) -> None:
+    assert Policy.load().quality_results_months == 24  # retention.yml
+    policy = tmp_path / "retention.yml"
+    policy.write_text("superseded_months: 1\nquarantined_months: 1\nrejected_months: 1\nall_years: 1\n")
+    assert Policy.load(policy).quality_results_months == 24
+    policy.write_text(policy.read_text() + "quality_results_months: 3\n")
+    assert Policy.load(policy).quality_results_months == 3
+    policy.write_text(policy.read_text().replace(": 3", ": -3"))
+    with pytest.raises(MsdwError, match="quality_results_months must be whole numbers"):
+        Policy.load(policy)

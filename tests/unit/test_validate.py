@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -486,3 +487,31 @@ def test_refresh_command_writes_return_and_mart_suites(
         reconcile.RECONCILIATION
     }
     assert "wrote" in capsys.readouterr().out
+
+
+def test_retention_removes_quality_records_past_their_period(spec_forces: frozenset[str], tmp_path: Path) -> None:
+    from msdw.retention import Policy, purge_quality_results
+
+    warehouse = Warehouse.at(tmp_path / "wh")
+    tbl = table("police_victims")
+    context = warehouse_context(warehouse)
+    validate_table(tbl, set_cell(good_frame(tbl), SHA_A, 2, "gender", "MAN"), context=context)
+    docs.build_data_docs(warehouse)
+    results, pages = validations_dir(warehouse.gx), warehouse.data_docs / "validations"
+    old = {*results.rglob("*.json"), *pages.rglob("*.html")}
+    assert len(old) == 2
+    made = dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp()
+    for path in old:
+        os.utime(path, (made, made))
+    validate_table(tbl, good_frame(tbl), context=context)
+    policy = Policy(superseded_months=24, quarantined_months=12, rejected_months=12, all_years=10)
+    assert policy.quality_results_months == 24
+    assert set(purge_quality_results(warehouse, policy, dry_run=True)) == old
+    assert all(path.exists() for path in old)
+    assert set(purge_quality_results(warehouse, policy)) == old
+    (kept,) = results.rglob("*.json")
+    assert "MAN" not in kept.read_text(encoding="utf-8")
+    assert not (warehouse.data_docs / docs.RENDERED).exists()  # the next rendering starts again
+    docs.build_data_docs(warehouse)
+    assert len(list(pages.rglob("*.html"))) == 1
+    assert purge_quality_results(warehouse, policy) == []  # again: nothing older is left
