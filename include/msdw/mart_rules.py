@@ -23,9 +23,8 @@ from msdw.errors import SetupError
 
 MARTS_YAML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "_marts__models.yml"
 CODE_LISTS_SEED = "code_lists"
-# The generic tests read here, each to the kind of rule it states; other tests (relationships between marts, say)
-# stay dbt's alone.
-KEY_TESTS = ("unique", "unique_combination")
+# The generic tests read here besides dbt's own (unique, not_null, relationships), each to the kind of rule it states;
+# other tests (relationships between marts, say) stay dbt's alone.
 COUNT_TEST = "not_negative"
 RATE_TEST = "rate_in_unit_interval"
 MAX_LISTED = 12  # the data dictionary lists a column's codes up to this many, else names where they come from
