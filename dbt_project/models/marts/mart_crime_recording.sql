@@ -8,13 +8,19 @@ identifications as (
     select * from {{ ref('fct_victim_identifications') }}
 ),
 
+forces as (
+    select * from {{ ref('dim_force') }}
+),
+
 forces_by_month as (
-    -- every force expected to send a victims return that month
+    -- every force expected to send a victims return that month; a return sent under a code that is no force is
+    -- quarantined, and shows in mart_return_status, not here
     select distinct
-        month,
-        submitter_code as force_code
+        expected.month,
+        expected.submitter_code as force_code
     from expected
-    where agency_code = 'POLICE'
+    inner join forces on expected.submitter_code = forces.force_code
+    where expected.agency_code = 'POLICE'
 ),
 
 referrals as (
