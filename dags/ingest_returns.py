@@ -1,4 +1,4 @@
-"""Airflow DAGs ingest_police, ingest_glaa, ingest_border_force, ingest_cps: one per source, made from its description.
+"""Airflow DAGs `ingest_<source>` (ingest_police, ...): one per source of msdw.sources, made from its description.
 
 Each DAG lands new inbox files (archive, identify, register), then parses, validates and loads the pending return
 versions into the raw zone, then writes the receipts of what it processed for the submitters (``msdw.receipts``),

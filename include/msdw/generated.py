@@ -1,9 +1,10 @@
 """Every artefact generated from the source and mart descriptions, and the one command that rewrites them all.
 
-``make generate`` (``python -m msdw.generated``) writes the dbt sources YAML, the dbt model of the union of victim
-identifications, the seed of the marts' code lists, the agencies' specification ``docs/returns.md``, the Great
-Expectations suites of the returns and the marts, and the data dictionary. Tests check that every committed artefact
-equals what is generated (``tests/unit/test_generated.py`` and the suites' and dictionary's own tests).
+``make generate`` (``python -m msdw.generated``) writes the dbt sources YAML, the dbt models of the union of victim
+identifications and of the codes that name submitters, the seed of the marts' code lists, the agencies'
+specification ``docs/returns.md``, the Great Expectations suites of the returns and the marts, and the data
+dictionary. Tests check that every committed artefact equals what is generated (``tests/unit/test_generated.py`` and
+the suites' and dictionary's own tests).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ GENERATED_SQL_HEADER = (
 )
 CODE_LISTS_SEED = REPO / "seeds" / "code_lists.csv"
 IDENTIFICATIONS_MODEL = PROJECT_DIR / "models" / "intermediate" / "int_victim_identifications_unioned.sql"
+SUBMITTERS_MODEL = PROJECT_DIR / "models" / "intermediate" / "int_submitter_codes.sql"
 PSEUDONYM_COLUMNS = (
     "given_name_key",
     "family_name_key",
@@ -191,6 +193,23 @@ def identifications_model_sql() -> str:
     return f"{config}\n{GENERATED_SQL_HEADER}\nwith\n\n" + ",\n\n".join(ctes) + "\n\nselect * from final\n"
 
 
+def submitter_codes_model_sql() -> str:
+    """``int_submitter_codes``: the codes that may name a submitter in the paths, for each source whose description
+    names a reference seed of submitters (``Source.submitters``); read by ``int_returns_expected``."""
+    from msdw import reference
+
+    selects = [
+        f"select\n    '{s.name}' as source,\n    {reference.code_column(s.submitters)} as submitter_code\n"
+        f"from {{{{ ref('{s.submitters}') }}}}"
+        for s in SOURCES
+        if s.submitters
+    ]
+    body = "\n\nunion all\n\n".join(selects) or (
+        "select\n    cast(null as varchar) as source,\n    cast(null as varchar) as submitter_code\nlimit 0"
+    )
+    return f"{GENERATED_SQL_HEADER}\n{body}\n"
+
+
 def code_lists_csv() -> str:
     """The seed of the code lists that the marts' dbt tests ``in_code_list`` read, from ``msdw.sources.codes``."""
     from msdw.sources.codes import CODE_LISTS
@@ -208,6 +227,7 @@ def _text_files() -> dict[Path, str]:
 
     files = dict(sources_files())
     files[IDENTIFICATIONS_MODEL] = identifications_model_sql()
+    files[SUBMITTERS_MODEL] = submitter_codes_model_sql()
     files[RETURNS_DOC] = render_returns_doc()
     files[CODE_LISTS_SEED] = code_lists_csv()
     return files

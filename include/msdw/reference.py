@@ -175,10 +175,18 @@ def force_codes() -> frozenset[str]:
     return frozenset(_forces(seeds_dir()))
 
 
+def code_column(seed: str) -> str:
+    """The column of a reference seed that holds its codes: its first (``forces``: ``force_code``)."""
+    table = _read_seed(seed, seeds_dir())
+    if not table.columns:
+        raise ReferenceDataError(f"Seed {table.path} has no header; its first column must name its codes.")
+    return table.columns[0]
+
+
 def codes(seed: str) -> frozenset[str]:
     """The codes of a reference seed: the values of its first column (``forces``: every force code)."""
-    table = _read_seed(seed, seeds_dir())
-    return frozenset(row[table.columns[0]] for row in table.rows if row[table.columns[0]])
+    column = code_column(seed)
+    return frozenset(row[column] for row in _read_seed(seed, seeds_dir()).rows if row[column])
 
 
 def seed_values(seed: str, column: str) -> tuple[str | int, ...]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 
+from msdw import reference
 from msdw.ledger import Ledger
 from msdw.sources import SOURCES
 from msdw.warehouse import Warehouse
@@ -26,6 +27,19 @@ def _kinds_sql() -> str:
     return f"select * from (values {rows}) as kinds (source, agency_code, part, fixed_submitter, due_day)"
 
 
+def _known_sql() -> str:
+    """The codes that may name a submitter in the paths, per source (dbt's ``int_submitter_codes``)."""
+    rows = ", ".join(
+        "('{}', '{}')".format(s.name, code.replace("'", "''"))
+        for s in SOURCES
+        if s.submitters
+        for code in sorted(reference.codes(s.submitters))
+    )
+    if not rows:
+        return "select cast(null as varchar) as source, cast(null as varchar) as submitter_code limit 0"
+    return f"select * from (values {rows}) as known (source, submitter_code)"
+
+
 @cache
 def return_status_sql() -> str:
     """The state of every expected return, over the ledger's ``versions`` table: the rule of
@@ -36,9 +50,10 @@ def return_status_sql() -> str:
     )
     return f"""
 with versions as (select * from versions where status <> 'PENDING'),
-returns as (select source, submitter as submitter_code, month from versions),
+returns as (select source, submitter as submitter_code, month, part from versions),
 kinds as ({_kinds_sql()}),
-expected as ({rule.expected_returns("returns", "kinds")}),
+known as ({_known_sql()}),
+expected as ({rule.expected_returns("returns", "kinds", "known")}),
 per_return as (
     select source, submitter, month, part,
            count(*) as versions_received,

@@ -110,16 +110,24 @@ def test_batches_of_one_return_give_the_same_outcome(runs, tmp_path: Path, monke
     assert statuses(one_by_one) == statuses(mixed)
 
 
-def test_published_figures_equal_a_run_without_the_bad_files(runs) -> None:
+@pytest.fixture(scope="module")
+def built(runs) -> tuple[Warehouse, Warehouse]:
+    """Both runs built by dbt (about 40 s)."""
+    from msdw.transform import build_warehouse
+
+    for warehouse in runs:
+        build_warehouse(warehouse)
+    return runs
+
+
+def test_published_figures_equal_a_run_without_the_bad_files(built) -> None:
     """Every figure is the same with and without the bad files. The return status and the submitters' data quality
     differ by design (the bad returns appear there, quarantined), and months and forces seen only in bad returns add
     calendar rows and all-zero rows to the month-by-agency and month-by-force grids."""
     from msdw.publish import PUBLISHED_TABLES
-    from msdw.transform import build_warehouse
 
     figures = []
-    for warehouse in runs:
-        build_warehouse(warehouse)
+    for warehouse in built:
         with duckdb.connect(str(warehouse.build_db), read_only=True) as con:
             figures.append(
                 {
@@ -132,6 +140,27 @@ def test_published_figures_equal_a_run_without_the_bad_files(runs) -> None:
             figures[-1][grid] = [r for r in figures[-1][grid] if any(r[2:])]
     assert figures[0]["fct_victim_identifications"]
     assert figures[0] == figures[1]
+
+
+def test_a_code_that_is_no_force_is_quarantined_where_sent_and_never_missing(built) -> None:
+    """``police/2018-05/X-NOPE.csv`` names no force: its return is QUARANTINED in that month and part, and the code
+    is expected nowhere else. ``msdw status`` (the ledger) and ``mart_return_status`` (dbt) say the same for every
+    return of the run with every bad file."""
+    from msdw.status import return_status
+
+    _, mixed = built
+    from_ledger = sorted((f"{r[0]:%Y-%m}", r[1], r[2], r[3], r[4]) for r in return_status(mixed))
+    with duckdb.connect(str(mixed.build_db), read_only=True) as con:
+        from_dbt = sorted(
+            (f"{m:%Y-%m}", *rest)
+            for m, *rest in con.execute(
+                "select month, source, submitter, part, status from main.mart_return_status"
+            ).fetchall()
+        )
+    stray = [r for r in from_ledger if r[2] == "X-NOPE"]
+    assert stray == [("2018-05", "police", "X-NOPE", "operations", "QUARANTINED")]
+    assert {r[4] for r in from_ledger} == {"ACCEPTED", "LATE", "QUARANTINED", "MISSING"}
+    assert from_ledger == from_dbt
 
 
 # --- receipts of the same run (msdw.receipts): about 4 s more ---------------------------------------------------------
@@ -189,3 +218,12 @@ def test_good_returns_have_accepted_receipts(receipts) -> None:
     assert len(good) == 7 and {r["status"] for r in good} <= {"ACCEPTED", "LATE"}
     assert all(not r["problems"] and r["rows"] >= 0 for r in good)
     assert sum(r["status"] == "ACCEPTED" for r in good) >= 6
+
+
+def test_a_code_that_is_no_force_gets_no_reminder(receipts) -> None:
+    """The quarantined ``X-NOPE`` return has its receipt, but no month asks ``X-NOPE`` for a missing return; real
+    forces that sent nothing in a month are reminded."""
+    reminders = [path for path in receipts if path.endswith("__missing.json")]
+    assert reminders
+    assert not [path for path in reminders if path.startswith("X-NOPE/")]
+    assert _receipt_of(receipts, "police/2018-05/X-NOPE.csv")["status"] == "QUARANTINED"

@@ -62,7 +62,8 @@ Returns arrive in an inbox folder (default `data/inbox/`, or any fsspec URL), on
 - A return is **due** by the end of its source's due day of the month after its reporting month. One first received
   later is LATE. An expected return never received is MISSING. Expected: every month from the first month of any
   return received to the latest, each fixed submitter's return, and each return of a submitter named in the paths
-  once it has sent any return of its source.
+  once it has sent any return of its source. A code that is not in its source's reference seed is expected only
+  where it was sent (its return is quarantined there), never MISSING.
 - A later file for the same return is a **revision**: it replaces the earlier version completely. A byte-identical
   copy of a version already seen is a duplicate and changes nothing.
 - A file whose path fits none of the patterns, or that is not a regular file, is rejected: it has no return

@@ -248,8 +248,10 @@ class Source:
     """One agency's returns.
 
     ``agency_code`` is its row in the ``agencies`` seed. A part whose :class:`FileKind` names a fixed submitter is
-    expected every month from the first month of any return in the ledger; otherwise each submitter named in the
-    paths (checked against the reference seed ``submitters``, when given) is expected, every part, from then on.
+    expected every month from the first month of any return in the ledger to the latest; otherwise each submitter
+    named in the paths is expected over the same months, every part, once it has sent any return of the source. A
+    code missing from the reference seed ``submitters`` (when given) is no submitter: its returns are quarantined,
+    and it is expected only in the months and parts it sent.
     A return is due by the end of day ``due_day`` of the month after its reporting month: first received later, it
     is LATE.
     """
