@@ -9,7 +9,6 @@ from pathlib import Path
 
 import jinja2
 
-from msdw import reference
 from msdw.ledger import Ledger
 from msdw.sources import SOURCES
 from msdw.warehouse import Warehouse
@@ -32,8 +31,7 @@ def _known_sql() -> str:
     rows = ", ".join(
         "('{}', '{}')".format(s.name, code.replace("'", "''"))
         for s in SOURCES
-        if s.submitters
-        for code in sorted(reference.codes(s.submitters))
+        for code in sorted(s.submitter_codes() or ())
     )
     if not rows:
         return "select cast(null as varchar) as source, cast(null as varchar) as submitter_code limit 0"

@@ -38,7 +38,7 @@ class Parser:
         self.con.execute("set threads = 2")
         normalise.install_lookups(self.con, reference.nationality_aliases())
         pseudonymise.install_key(self.con, key)
-        self._submitters = {s.name: (s.submitters, reference.codes(s.submitters)) for s in SOURCES if s.submitters}
+        self._submitters = {s.name: (s.submitters or "", s.submitter_codes()) for s in SOURCES}
 
     def parse(self, relpath: str, content: bytes, identified: Identified | None = None) -> ParsedReturn:
         return self.parse_many([(relpath, content, identified)])[0]

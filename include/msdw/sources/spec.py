@@ -268,6 +268,15 @@ class Source:
     def agency_label(self) -> str:
         return self.label or self.agency_code
 
+    def submitter_codes(self) -> frozenset[str] | None:
+        """The codes that may name a submitter in the paths: those of the seed ``submitters``; None when it names
+        none (any code may)."""
+        if not self.submitters:
+            return None
+        from msdw import reference  # reference reads msdw.sources.codes: imported here, not at module load
+
+        return reference.codes(self.submitters)
+
     @property
     def tables(self) -> tuple[Table, ...]:
         return tuple(t for f in self.files for t in f.tables)
